@@ -1,0 +1,79 @@
+# The two commands a newcomer needs: `make html` and `make test`. Everything else is here
+# for authors: `make tangle`, `make livehtml`, `make bench`, `make clean`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SPHINX_FLAGS := -W --keep-going -n -q
+SOURCES := $(wildcard literate/*/*.md docs/*.md) conf.py
+
+.PHONY: html test tangle check-tangle lint unit book-checks livehtml bench clean setup dot
+
+# --- set-up ------------------------------------------------------------------------------
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "spelled-out needs Python 3.11 or newer; set PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[book,test]'
+	touch $(STAMP)
+
+setup: $(STAMP) dot
+
+# Graphviz's `dot` draws the computation graphs. Installed here when we are root.
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Graphviz (dot) with apt-get"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+		else \
+			echo "Graphviz's dot is missing. Install it, then run make again:"; \
+			echo "    sudo apt-get install -y graphviz    # Debian, Ubuntu"; \
+			echo "    brew install graphviz               # macOS"; \
+			exit 1; \
+		fi; }
+
+# --- building ----------------------------------------------------------------------------
+
+tangle: $(STAMP)
+	$(BIN)/python -m tools.tangle
+
+html: setup tangle
+	$(BIN)/sphinx-build $(SPHINX_FLAGS) -b html . _build/html
+	@echo "The book is in _build/html/index.html"
+
+livehtml: setup tangle
+	$(BIN)/sphinx-autobuild . _build/html --host 127.0.0.1 --port 8000 \
+		--watch literate --watch docs --watch src \
+		--ignore '*/_build/*' --ignore '*/.venv/*' --ignore '*/.git/*' \
+		--ignore '*/.jupyter_cache/*' --ignore '*/src/*/*.tmp' \
+		--pre-build '$(BIN)/python -m tools.tangle' \
+		$(SPHINX_FLAGS)
+
+# --- checking ----------------------------------------------------------------------------
+
+check-tangle: $(STAMP)
+	$(BIN)/python -m tools.tangle --check
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+book-checks: setup
+	$(BIN)/python -m pytest -q tests/book --book
+
+test: setup check-tangle lint unit
+	$(BIN)/sphinx-build $(SPHINX_FLAGS) -b html . _build/html
+	$(MAKE) --no-print-directory book-checks
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

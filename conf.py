@@ -1,0 +1,60 @@
+"""Sphinx configuration: the repository root is the source directory."""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))  # for tools.tangle, our Sphinx extension
+
+project = "spelled-out"
+author = "the spelled-out authors"
+copyright = "2026, the spelled-out authors"
+
+root_doc = "docs/index"
+include_patterns = ["docs/**", "literate/**"]
+exclude_patterns = ["**/.ipynb_checkpoints", "docs/_static/**", "docs/_root/**"]
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.viewcode",
+    "sphinx_copybutton",
+    "sphinx_togglebutton",
+    "sphinx_design",
+    "sphinx_codeautolink",
+    "tools.tangle",
+]
+
+# --- notebooks ---------------------------------------------------------------------------
+# Locally, unchanged chapters come from the cache; CI executes every cell every time.
+nb_execution_mode = "force" if os.environ.get("CI") else "cache"
+nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
+nb_execution_raise_on_error = True
+nb_execution_timeout = 600
+nb_execution_show_tb = True
+nb_merge_streams = True
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "substitution"]
+myst_heading_anchors = 3
+
+# --- API reference -----------------------------------------------------------------------
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True, "special-members": False}
+codeautolink_concat_default = True
+# Third-party classes in signatures have no inventory to link to (the build is offline).
+nitpick_ignore_regex = [("py:class", r"(graphviz|torch|numpy|np|collections\.abc)\..*|Digraph|Tensor")]
+
+# --- HTML ----------------------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_title = "spelled-out"
+html_static_path = ["docs/_static"]
+html_extra_path = ["docs/_root"]
+html_theme_options = {
+    "show_toc_level": 2,
+    "use_download_button": True,
+    "use_fullscreen_button": False,
+    "use_source_button": False,
+    "home_page_in_toc": True,
+}
