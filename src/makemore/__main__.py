@@ -16,7 +16,7 @@ from tqdm import tqdm
 from makemore import storage
 from makemore.counting import CountModel
 from makemore.neural import NeuralModel
-from makemore.vocab import UnknownCharacterError, Vocab, examples
+from makemore.vocab import UnknownCharacterError, Vocab, examples, table_shape
 from makemore.words import read_numbered_words, split_words
 
 LECTURE_SEED = 2147483647
@@ -122,6 +122,7 @@ def _train(args: argparse.Namespace, work_dir: Path, log) -> storage.Model:
     path = Path(args.input_file) if args.input_file else bundled_names()
     words = _read(path)
     vocab = Vocab.from_words(words)
+    table_shape(len(vocab), args.context)  # refuse a table too large before anything else
     train, dev, test = split_words(words)
     log(
         f"{path}: {len(words):,} words ({len(train):,} train, {len(dev):,} dev, {len(test):,} test),"
@@ -164,7 +165,10 @@ def _train(args: argparse.Namespace, work_dir: Path, log) -> storage.Model:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or a bad option already reported in one line
+        return int(stop.code or 0)
     work_dir = Path(args.work_dir)
 
     def log(message: str) -> None:

@@ -101,6 +101,11 @@ def _available_memory() -> int:
         return 8 * 2**30  # a conservative guess on systems without sysconf
 
 
+def _readable(number: float) -> str:
+    """Digits grouped by thousands, or powers of ten for astronomical numbers."""
+    return f"{number:,.0f}" if number < 1e15 else f"{number:.2e}"
+
+
 def table_shape(vocab_size: int, context: int, bytes_per_entry: int = 16) -> tuple[int, int]:
     """The shape ``(vocab_size ** context, vocab_size)`` of a model's table.
 
@@ -122,8 +127,8 @@ def table_shape(vocab_size: int, context: int, bytes_per_entry: int = 16) -> tup
     if needed > available:
         raise TableTooLargeError(
             f"context length {context}: the table has {vocab_size}^{context} x {vocab_size}"
-            f" = {entries:,} entries and needs {needed / 2**30:,.1f} GiB, more than the"
-            f" {available / 2**30:,.1f} GiB of memory available"
+            f" = {_readable(entries)} entries and needs {_readable(needed / 2**30)} GiB,"
+            f" more than the {available / 2**30:,.1f} GiB of memory available"
         )
     return rows, vocab_size
 
