@@ -124,8 +124,9 @@ def _train(args: argparse.Namespace, work_dir: Path, log) -> storage.Model:
     vocab = Vocab.from_words(words)
     table_shape(len(vocab), args.context)  # refuse a table too large before anything else
     train, dev, test = split_words(words)
+    shown = path if args.input_file else "bundled names.txt"
     log(
-        f"{path}: {len(words):,} words ({len(train):,} train, {len(dev):,} dev, {len(test):,} test),"
+        f"{shown}: {len(words):,} words ({len(train):,} train, {len(dev):,} dev, {len(test):,} test),"
         f" {len(vocab)} characters with '.'"
     )
     settings = {"input_file": str(path), "context": args.context, "seed": args.seed}
