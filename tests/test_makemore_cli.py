@@ -94,6 +94,8 @@ def test_bad_inputs_are_refused_with_one_line(tmp_path, capsys):
     refused(capsys, "--lr", "0", "--type", "net", "-o", work, match="learning rate")
     refused(capsys, "--smoothing", "-1", "-o", work, match="smoothing")
     refused(capsys, "--context", "0", "-o", work, match="context length")
+    refused(capsys, "--seed", str(2**70), "-o", work, match="the seed must be below")
+    refused(capsys, "--type", "tree", "-o", work, match="invalid choice")
     refused(capsys, "--context", "30", "-i", FIXTURE, "-o", work, match="entries and needs")
     refused(capsys, "--sample-only", "-o", tmp_path / "nowhere", match="no model file")
     assert not work.exists()  # nothing was written by any refused run
@@ -147,6 +149,11 @@ def test_installed_commands(tmp_path, command):
     bad = subprocess.run([*command, "-n", "0"], capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_help_exits_cleanly(capsys):
+    status, out, _ = run(capsys, "--help")
+    assert status == 0 and "--sample-only" in out
 
 
 def test_default_input_is_the_bundled_names(tmp_path, capsys):
