@@ -16,7 +16,7 @@ from tqdm import tqdm
 from makemore import storage
 from makemore.counting import CountModel
 from makemore.neural import NeuralModel
-from makemore.vocab import UnknownCharacterError, Vocab, examples
+from makemore.vocab import UnknownCharacterError, Vocab, examples, table_shape
 from makemore.words import read_numbered_words, split_words
 
 LECTURE_SEED = 2147483647
@@ -29,8 +29,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _number(kind: type, low: float, inclusive: bool, what: str):
-    """An argparse type: a finite ``kind`` above ``low`` (or at least, if ``inclusive``)."""
+def _number(kind: type, low: float, inclusive: bool, what: str, high: float = math.inf):
+    """An argparse type: a finite ``kind`` above ``low`` (or at least, if ``inclusive``).
+
+    ``high``, if given, is an upper bound that the value must stay below.
+    """
 
     def parse(text: str):
         try:
@@ -41,6 +44,8 @@ def _number(kind: type, low: float, inclusive: bool, what: str):
         if not ok or not math.isfinite(value):
             bound = f">= {low}" if inclusive else f"> {low}"
             raise argparse.ArgumentTypeError(f"{what} must be {bound}, not {text}")
+        if value >= high:
+            raise argparse.ArgumentTypeError(f"{what} must be below {high}, not {text}")
         return value
 
     return parse
@@ -51,19 +56,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="makemore", description="Train a character-level model and make up words."
     )
-    parser.add_argument("-i", "--input-file", help="words, one per line (default: bundled names)")
     parser.add_argument(
-        "-o", "--work-dir", default="out", help="where model.pt lives (default: out)"
+        "-i", "--input-file", help="words, one per line (default: the bundled names)"
     )
-    parser.add_argument("--type", choices=["counts", "net"], default="counts", help="model type")
+    parser.add_argument(
+        "-o",
+        "--work-dir",
+        default="out",
+        help="where model.pt is saved and loaded (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--type",
+        choices=["counts", "net"],
+        default="counts",
+        help="model type (default: %(default)s)",
+    )
     parser.add_argument(
         "--context",
         type=_number(int, 1, True, "the context length"),
         default=1,
-        help="characters of context, k (1 = bigram)",
+        help="characters of context, k (1 = bigram) (default: %(default)s)",
     )
     parser.add_argument(
-        "--seed", type=int, default=LECTURE_SEED, help="seed for the net and sampling"
+        "--seed",
+        type=_number(int, 0, True, "the seed", high=2**63),
+        default=LECTURE_SEED,
+        help="seed of the net's initial weights and of the sampler (default: %(default)s, the lecture's)",
     )
     parser.add_argument(
         "--sample-only", action="store_true", help="only sample from the saved model"
@@ -73,22 +91,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--num-samples",
         type=_number(int, 1, True, "the number of samples"),
         default=10,
-        help="number of words to print",
+        help="number of words to print (default: %(default)s)",
     )
     parser.add_argument(
         "--smoothing",
         type=_number(float, 0, True, "the smoothing"),
         default=1.0,
-        help="add-k smoothing of the counts",
+        help="add-k smoothing of the counts (default: %(default)s)",
     )
     parser.add_argument(
         "--steps",
         type=_number(int, 0, True, "the number of steps"),
         default=267,
-        help="gradient-descent updates of the net",
+        help="gradient-descent updates of the net (default: %(default)s)",
     )
-    parser.add_argument("--lr", type=_number(float, 0, False, "the learning rate"), default=50.0)
-    parser.add_argument("--reg", type=_number(float, 0, True, "the regularisation"), default=0.01)
+    parser.add_argument(
+        "--lr",
+        type=_number(float, 0, False, "the learning rate"),
+        default=50.0,
+        help="learning rate of the net (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--reg",
+        type=_number(float, 0, True, "the regularisation"),
+        default=0.01,
+        help="strength of the net's regulariser reg * mean(W**2) (default: %(default)s)",
+    )
     return parser
 
 
@@ -122,9 +150,11 @@ def _train(args: argparse.Namespace, work_dir: Path, log) -> storage.Model:
     path = Path(args.input_file) if args.input_file else bundled_names()
     words = _read(path)
     vocab = Vocab.from_words(words)
+    table_shape(len(vocab), args.context)  # refuse a table too large before anything else
     train, dev, test = split_words(words)
+    shown = path if args.input_file else "bundled names.txt"
     log(
-        f"{path}: {len(words):,} words ({len(train):,} train, {len(dev):,} dev, {len(test):,} test),"
+        f"{shown}: {len(words):,} words ({len(train):,} train, {len(dev):,} dev, {len(test):,} test),"
         f" {len(vocab)} characters with '.'"
     )
     settings = {"input_file": str(path), "context": args.context, "seed": args.seed}
@@ -164,7 +194,10 @@ def _train(args: argparse.Namespace, work_dir: Path, log) -> storage.Model:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or a bad option already reported in one line
+        return int(stop.code or 0)
     work_dir = Path(args.work_dir)
 
     def log(message: str) -> None:

@@ -83,7 +83,7 @@ def load_model(path: str | Path) -> tuple[Model, dict[str, Any]]:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch reports corrupt files with many exception types
         raise ModelFileError(
-            f"{path}: not a makemore model file ({type(error).__name__})"
+            f"{path}: not a makemore model file (torch.load could not read it: {type(error).__name__})"
         ) from None
 
     def bad(problem: str) -> ModelFileError:

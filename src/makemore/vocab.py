@@ -37,11 +37,11 @@ class Vocab:
                 raise ValueError(f"vocabulary entries must be single characters, not {char!r}")
         self.itos: tuple[str, ...] = (BOUNDARY, *chars)
         self.stoi: dict[str, int] = {char: i for i, char in enumerate(self.itos)}
-        # Sorted code points and the index of each, for encoding a text with searchsorted.
-        codes = np.array([ord(char) for char in self.itos], dtype=np.int64)
-        order = np.argsort(codes)
-        self._codes = codes[order]
-        self._index = order.astype(np.int64)
+        # A lookup table from Unicode code point to index (-1: not in the vocabulary),
+        # for encoding a whole text with one NumPy indexing operation.
+        codes = [ord(char) for char in self.itos]
+        self._lookup = np.full(max(codes) + 1, -1, dtype=np.int64)
+        self._lookup[codes] = np.arange(len(codes))
 
     @classmethod
     def from_words(cls, words: Iterable[str]) -> Vocab:
@@ -49,14 +49,14 @@ class Vocab:
 
         A word may not contain ``.`` itself, since it marks where words start and end.
         """
-        chars: set[str] = set()
-        for number, word in enumerate(words, start=1):
-            if BOUNDARY in word:
-                raise ValueError(
-                    f"word {number} ({word!r}) contains {BOUNDARY!r}, "
-                    "which marks the start and end of words"
-                )
-            chars.update(word)
+        words = list(words)
+        chars = set("".join(words))
+        if BOUNDARY in chars:
+            number, word = next((n, w) for n, w in enumerate(words, 1) if BOUNDARY in w)
+            raise ValueError(
+                f"word {number} ({word!r}) contains {BOUNDARY!r}, "
+                "which marks the start and end of words"
+            )
         return cls(chars)
 
     def __len__(self) -> int:
@@ -74,15 +74,18 @@ class Vocab:
         Raises :class:`UnknownCharacterError` naming the first character not in the
         vocabulary.
         """
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.int64)
-        where = np.searchsorted(self._codes, codes).clip(max=len(self._codes) - 1)
-        unknown = np.flatnonzero(self._codes[where] != codes)
+        return torch.from_numpy(self._encode(text))
+
+    def _encode(self, text: str) -> np.ndarray:
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+        indices = self._lookup[codes.clip(max=len(self._lookup) - 1)]
+        unknown = np.flatnonzero((indices < 0) | (codes >= len(self._lookup)))
         if unknown.size:
             position = int(unknown[0])
             raise UnknownCharacterError(
                 f"character {text[position]!r} at position {position} is not in the vocabulary"
             )
-        return torch.from_numpy(self._index[where])
+        return indices
 
     def decode(self, indices: Sequence[int] | torch.Tensor) -> str:
         """The characters with these indices, joined into a string."""
@@ -99,6 +102,11 @@ def _available_memory() -> int:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, ValueError, OSError):
         return 8 * 2**30  # a conservative guess on systems without sysconf
+
+
+def _readable(number: float) -> str:
+    """Digits grouped by thousands, or powers of ten for astronomical numbers."""
+    return f"{number:,.0f}" if number < 1e15 else f"{number:.2e}"
 
 
 def table_shape(vocab_size: int, context: int, bytes_per_entry: int = 16) -> tuple[int, int]:
@@ -122,8 +130,8 @@ def table_shape(vocab_size: int, context: int, bytes_per_entry: int = 16) -> tup
     if needed > available:
         raise TableTooLargeError(
             f"context length {context}: the table has {vocab_size}^{context} x {vocab_size}"
-            f" = {entries:,} entries and needs {needed / 2**30:,.1f} GiB, more than the"
-            f" {available / 2**30:,.1f} GiB of memory available"
+            f" = {_readable(entries)} entries and needs {_readable(needed / 2**30)} GiB,"
+            f" more than the {available / 2**30:,.1f} GiB of memory available"
         )
     return rows, vocab_size
 
@@ -161,9 +169,11 @@ def examples(
     """
     rows, size = table_shape(len(vocab), context)
     words = list(words)
-    text = "".join(BOUNDARY * context + word + BOUNDARY for word in words)
+    # '.' * k + word + '.' for every word, joined in one call: the k dots of the next
+    # word follow the end marker of the previous one.
+    text = BOUNDARY * context + (BOUNDARY * (context + 1)).join(words) + BOUNDARY
     try:
-        indices = vocab.encode(text)
+        indices = vocab._encode(text)
     except UnknownCharacterError:
         for number, word in enumerate(words, start=1):
             unknown = sorted(set(word) - set(vocab.stoi))
@@ -174,13 +184,13 @@ def examples(
                     " which is not in the vocabulary"
                 ) from None
         raise
-    lengths = torch.tensor([len(word) + context + 1 for word in words], dtype=torch.int64)
-    starts = torch.cumsum(lengths, 0) - lengths
-    is_target = torch.ones(len(text), dtype=torch.bool)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + context + 1
+    starts = np.cumsum(lengths) - lengths
+    is_target = np.ones(len(text), dtype=bool)
     for j in range(context):  # the padding positions are never targets
         is_target[starts + j] = False
-    positions = torch.nonzero(is_target).squeeze(1)
-    contexts = torch.zeros_like(positions)
+    positions = np.flatnonzero(is_target)
+    contexts = np.zeros(len(positions), dtype=np.int64)
     for j in range(context, 0, -1):  # oldest character first: the most significant digit
         contexts = contexts * size + indices[positions - j]
-    return contexts, indices[positions]
+    return torch.from_numpy(contexts), torch.from_numpy(indices[positions])
