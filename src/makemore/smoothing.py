@@ -138,7 +138,8 @@ class InterpolatedModel(TableModel):
         """The mixture as one float32 table of ``V**k`` rows."""
         rows = self.counts.shape[0]
         tables = self.components()
-        return sum(w * repeat_rows(t, rows) for w, t in zip(self.weights, tables)).float()
+        weights = zip(self.weights, tables, strict=True)
+        return sum(w * repeat_rows(t, rows) for w, t in weights).float()
 
     def fit_weights(self, dev_words: Sequence[str], rounds: int = 500) -> list[float]:
         """Set ``weights`` to maximise the likelihood of ``dev_words`` by EM; returns the
