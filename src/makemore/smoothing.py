@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
 
 import torch
 
@@ -11,10 +10,10 @@ from makemore.evaluation import average_nll
 from makemore.sampling import sample_words
 from makemore.vocab import Vocab, examples, table_shape
 
-T = TypeVar("T")
 
-
-def sweep(candidates: Sequence[T], score: Callable[[T], float]) -> tuple[list[float], T]:
+def sweep(
+    candidates: Sequence[float], score: Callable[[float], float]
+) -> tuple[list[float], float]:
     """Score every candidate; return the scores and the candidate with the lowest score.
 
     The first of equal scores wins, so a sweep over increasing strengths prefers the
