@@ -45,7 +45,7 @@ autodoc_default_options = {"members": True, "special-members": False}
 codeautolink_concat_default = True
 # Third-party classes in signatures have no inventory to link to (the build is offline).
 nitpick_ignore_regex = [
-    ("py:class", r"(graphviz|torch|numpy|np|collections\.abc)\..*|Digraph|Tensor"),
+    ("py:class", r"(graphviz|torch|numpy|np|collections\.abc|pathlib)\..*|Digraph|Tensor"),
 ]
 
 # --- HTML ----------------------------------------------------------------------------------

@@ -1,0 +1,161 @@
+"""The command line end to end on a small word list, and every bad input it must refuse."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from makemore.__main__ import main
+from makemore.storage import load_model
+
+FIXTURE = Path(__file__).parent / "data" / "words.txt"
+FIXTURE_WORDS = [w.strip() for w in FIXTURE.read_text().splitlines() if w.strip()]
+
+
+def run(capsys, *args):
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def refused(capsys, *args, match):
+    status, out, err = run(capsys, *args)
+    assert status == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    assert match in lines[0], lines[0]
+    return lines[0]
+
+
+def test_train_counts_report_save_and_sample(tmp_path, capsys):
+    status, out, err = run(capsys, "-i", FIXTURE, "-o", tmp_path, "-n", 7)
+    assert status == 0
+    assert len(out.splitlines()) == 7
+    assert "30 words (24 train, 3 dev, 3 test)" in err
+    assert "train" in err and "dev" in err and "test" in err
+    model, metadata = load_model(tmp_path / "model.pt")
+    assert metadata["type"] == "counts" and set(metadata["training"]["nll"]) == {
+        "train",
+        "dev",
+        "test",
+    }
+    # The counts are those of the training split only: 24 words of the fixture.
+    assert int(model.counts.sum()) < sum(len(w) + 1 for w in FIXTURE_WORDS)
+    status, again, _ = run(capsys, "-o", tmp_path, "--sample-only", "-n", 7)
+    assert status == 0 and again == out
+
+
+def test_train_net_and_sample_only(tmp_path, capsys):
+    status, out, err = run(
+        capsys, "-i", FIXTURE, "-o", tmp_path, "--type", "net", "--steps", 20, "--lr", 10, "-n", 3
+    )
+    assert status == 0 and len(out.splitlines()) == 3
+    model, metadata = load_model(tmp_path / "model.pt")
+    assert metadata["type"] == "net" and len(metadata["training"]["losses"]) == 20
+    status, out2, err2 = run(capsys, "-o", tmp_path, "--sample-only", "-n", 3, "-i", FIXTURE)
+    assert status == 0 and out2 == out and "average NLL" in err2
+
+
+def test_context_length_option(tmp_path, capsys):
+    status, out, _ = run(capsys, "-i", FIXTURE, "-o", tmp_path, "--context", 2, "-n", 2)
+    assert status == 0
+    assert load_model(tmp_path / "model.pt")[0].context == 2
+
+
+def test_blank_lines_and_whitespace_are_skipped(tmp_path, capsys):
+    messy = tmp_path / "messy.txt"
+    messy.write_text("\n".join(f"   {w}\t " for w in FIXTURE_WORDS) + "\n\n\n")
+    run(capsys, "-i", FIXTURE, "-o", tmp_path / "a", "-n", 5)
+    run(capsys, "-i", messy, "-o", tmp_path / "b", "-n", 5)
+    a, _ = load_model(tmp_path / "a" / "model.pt")
+    b, _ = load_model(tmp_path / "b" / "model.pt")
+    assert a.vocab == b.vocab and (a.counts == b.counts).all()
+
+
+def test_bad_inputs_are_refused_with_one_line(tmp_path, capsys):
+    work = tmp_path / "work"
+    refused(capsys, "-i", tmp_path / "missing.txt", "-o", work, match="missing.txt: no such file")
+    refused(capsys, "-i", tmp_path, "-o", work, match="is a directory")
+    (tmp_path / "empty.txt").write_text("")
+    refused(capsys, "-i", tmp_path / "empty.txt", "-o", work, match="empty.txt: the file is empty")
+    (tmp_path / "blank.txt").write_text("\n   \n\t\n")
+    refused(capsys, "-i", tmp_path / "blank.txt", "-o", work, match="no words")
+    (tmp_path / "latin1.txt").write_bytes("anna\nzo\xeb\n".encode("latin-1"))
+    refused(capsys, "-i", tmp_path / "latin1.txt", "-o", work, match="latin1.txt:2: not UTF-8")
+    (tmp_path / "dots.txt").write_text("anna\nmr.bean\n")
+    refused(capsys, "-i", tmp_path / "dots.txt", "-o", work, match="dots.txt:2:")
+    for n in ("0", "-3", "two"):
+        refused(capsys, "-n", n, "-o", work, match="number of samples")
+    refused(capsys, "--steps", "-1", "--type", "net", "-o", work, match="number of steps")
+    refused(capsys, "--lr", "0", "--type", "net", "-o", work, match="learning rate")
+    refused(capsys, "--smoothing", "-1", "-o", work, match="smoothing")
+    refused(capsys, "--context", "0", "-o", work, match="context length")
+    refused(capsys, "--seed", str(2**70), "-o", work, match="the seed must be below")
+    refused(capsys, "--type", "tree", "-o", work, match="invalid choice")
+    refused(capsys, "--context", "30", "-i", FIXTURE, "-o", work, match="entries and needs")
+    refused(capsys, "--sample-only", "-o", tmp_path / "nowhere", match="no model file")
+    assert not work.exists()  # nothing was written by any refused run
+
+
+def test_characters_outside_the_saved_vocabulary(tmp_path, capsys):
+    run(capsys, "-i", FIXTURE, "-o", tmp_path, "-n", 1)
+    (tmp_path / "new.txt").write_text("anna\n\nzoë\n")
+    refused(
+        capsys,
+        "--sample-only",
+        "-o",
+        tmp_path,
+        "-i",
+        tmp_path / "new.txt",
+        match="new.txt:3: the word 'zoë' has 'ë'",
+    )
+
+
+def test_corrupt_or_foreign_model_is_refused_and_a_failed_run_keeps_the_old_model(tmp_path, capsys):
+    run(capsys, "-i", FIXTURE, "-o", tmp_path, "-n", 1)
+    saved = (tmp_path / "model.pt").read_bytes()
+    (tmp_path / "empty.txt").write_text("")
+    refused(capsys, "-i", tmp_path / "empty.txt", "-o", tmp_path, match="empty")
+    assert (tmp_path / "model.pt").read_bytes() == saved
+    (tmp_path / "model.pt").write_bytes(saved[: len(saved) // 2])
+    refused(capsys, "--sample-only", "-o", tmp_path, match="not a makemore model file")
+    import torch
+
+    torch.save({"weights": torch.ones(3)}, tmp_path / "model.pt")
+    refused(capsys, "--sample-only", "-o", tmp_path, match="format marker")
+
+
+def test_work_dir_that_is_a_file(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    refused(capsys, "-i", FIXTURE, "-o", tmp_path / "file", match="is a file")
+
+
+@pytest.mark.parametrize("command", [[sys.executable, "-m", "makemore"], ["makemore"]])
+def test_installed_commands(tmp_path, command):
+    exe = Path(sys.executable).parent / "makemore"
+    if command == ["makemore"]:
+        command = [str(exe)]
+    ok = subprocess.run(
+        [*command, "-i", str(FIXTURE), "-o", str(tmp_path), "-n", "4"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert ok.returncode == 0 and len(ok.stdout.splitlines()) == 4
+    bad = subprocess.run([*command, "-n", "0"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_help_exits_cleanly(capsys):
+    status, out, _ = run(capsys, "--help")
+    assert status == 0 and "--sample-only" in out
+
+
+def test_default_input_is_the_bundled_names(tmp_path, capsys):
+    status, out, err = run(capsys, "-o", tmp_path, "-n", 3)
+    assert status == 0 and "32,033 words" in err
