@@ -403,12 +403,14 @@ def linear(x: Sequence[Value | float], w: Sequence[Value], b: Value) -> Value:
     """
     if len(x) != len(w):
         raise ValueError(f"linear: {len(x)} inputs but {len(w)} weights")
+    ws = [wi.data for wi in w]
     nodes = [xi for xi in x if isinstance(xi, Value)]
     if len(nodes) == len(x):  # a hidden layer: every input is a node
         xs = [xi.data for xi in x]
+        node_ws = ws
     else:  # a data point: its numbers are constants
         xs = [xi.data if isinstance(xi, Value) else _as_number(xi) for xi in x]
-    ws = [wi.data for wi in w]
+        node_ws = [wd for xi, wd in zip(x, ws, strict=True) if isinstance(xi, Value)]
     # sum() with start=b adds from the bias rightwards, exactly like the chain of `+` nodes.
     out = Value(sum(map(operator.mul, ws, xs), b.data), (b, *w, *nodes), "linear")
 
@@ -417,10 +419,8 @@ def linear(x: Sequence[Value | float], w: Sequence[Value], b: Value) -> Value:
         b.grad += g
         for wi, xi in zip(w, xs, strict=True):
             wi.grad += xi * g
-        if nodes:
-            for xi, wi in zip(x, ws, strict=True):
-                if isinstance(xi, Value):
-                    xi.grad += wi * g
+        for xi, wi in zip(nodes, node_ws, strict=True):
+            xi.grad += wi * g
 
     out._backward = _backward
     return out
