@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from graphviz import Digraph
@@ -60,17 +61,30 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> Digraph:
         raise ValueError(f"rankdir must be one of LR, TB, RL, BT, not {rankdir!r}")
     dot = Digraph(
         format=format,
-        graph_attr={"rankdir": rankdir, "bgcolor": "transparent"},
+        graph_attr={"rankdir": rankdir, "bgcolor": "transparent", "ranksep": "0.3"},
         node_attr={"fontname": "Helvetica", "fontsize": "11", "color": _EDGE},
-        edge_attr={"color": _EDGE},
+        edge_attr={"color": _EDGE, "arrowsize": "0.6"},
     )
+    # A record's fields stack across the layout direction, braces turn them by 90 degrees:
+    # stacked label/data/grad keep left-to-right graphs narrow enough for a page.
+    across = "{{ {} }}" if rankdir in {"TB", "BT"} else "{}"
     nodes, edges = trace(root)
     for v in nodes:
         uid = str(id(v))
-        text = f"{{ {v.label} | data {v.data:.4f} | grad {v.grad:.4f} }}"
+        label = re.sub(r"([{}|<>\\])", r"\\\1", v.label)  # record syntax characters
+        text = across.format(f"{label} | data {v.data:.4f} | grad {v.grad:.4f}")
         dot.node(uid, label=text, shape="record", style="filled", fillcolor=_VALUE_FILL)
         if v._op:
-            dot.node(uid + v._op, label=v._op, shape="oval", style="filled", fillcolor=_OP_FILL)
+            dot.node(
+                uid + v._op,
+                label=v._op,
+                shape="oval",
+                style="filled",
+                fillcolor=_OP_FILL,
+                margin="0.02",
+                width="0.3",
+                height="0.3",
+            )
             dot.edge(uid + v._op, uid)
     for child, parent in edges:
         dot.edge(str(id(child)), str(id(parent)) + parent._op)
