@@ -44,13 +44,16 @@ autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "special-members": False}
 codeautolink_concat_default = True
 # Third-party classes in signatures have no inventory to link to (the build is offline).
-nitpick_ignore_regex = [("py:class", r"(graphviz|torch|numpy|np|collections\.abc)\..*|Digraph|Tensor")]
+nitpick_ignore_regex = [
+    ("py:class", r"(graphviz|torch|numpy|np|collections\.abc)\..*|Digraph|Tensor"),
+]
 
 # --- HTML ----------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "spelled-out"
 html_static_path = ["docs/_static"]
 html_extra_path = ["docs/_root"]
+html_css_files = ["custom.css"]
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,

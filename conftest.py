@@ -33,8 +33,12 @@ def _run_cell(example: Example) -> None:
     tags = example.region.lexemes.get("tags", [])
     if "skip-execution" in tags:
         return
-    source = str(example.parsed)
-    code = compile(source, f"{example.path}:{example.line}", "exec")
+    source = example.parsed
+    region = example.region
+    text = example.document.text[region.start : region.end]
+    first = example.line + text[: text.find(str(source))].count("\n")  # first line of code
+    # Padding with newlines makes tracebacks quote the chapter's own line numbers.
+    code = compile("\n" * (first - 1) + str(source), example.path, "exec")
     with chdir(os.path.dirname(example.path)):
         try:
             exec(code, example.namespace)
@@ -42,7 +46,7 @@ def _run_cell(example: Example) -> None:
             if "raises-exception" in tags:
                 return
             raise AssertionError(
-                f"{example.path}:{example.line}: code cell failed\n{traceback.format_exc()}"
+                f"{example.path}:{first}: code cell failed\n{traceback.format_exc()}"
             ) from None
 
 
@@ -79,5 +83,5 @@ class PyconParser:
 
 pytest_collect_file = Sybil(
     parsers=[CodeCellParser(), PyconParser()],
-    patterns=["literate/**/*.md"],
+    patterns=["*.md"],
 ).pytest()

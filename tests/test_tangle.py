@@ -151,8 +151,9 @@ def test_check_reports_hand_edit_with_diff_and_chapter(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "-        return Box(3 * self.x)" in captured.out
     assert "+        return Box(2 * self.x)" in captured.out
-    assert "src/pkg/box.py differs from its chapters (literate/part/01-first.md" in captured.err
-    assert "edit the chapter" in captured.err
+    # the edited line belongs to the method whose definition starts on line 37
+    assert "src/pkg/box.py differs from its chapters" in captured.err
+    assert "edit literate/part/01-first.md:37 and run `make tangle`" in captured.err
     assert target.read_text() == edited, "--check writes nothing"
 
 
@@ -301,3 +302,42 @@ def test_the_repository_is_in_sync():
     """The committed src/ is exactly what the chapters tangle to."""
     root = Path(__file__).resolve().parent.parent
     assert tangle.drift(root, tangle.tangle(root)) == []
+
+
+def test_sphinx_build_stops_on_drift_naming_the_chapter(tmp_path):
+    from sphinx.errors import ExtensionError
+
+    root = make_book(tmp_path, GOOD)
+    tangle.run(root, check=False)
+    app = type("App", (), {"srcdir": str(root)})()
+    tangle._check_on_build(app)  # in sync: the build goes ahead
+    target = root / "src/pkg/box.py"
+    target.write_text(target.read_text() + "\nEXTRA = 1\n")
+    with pytest.raises(ExtensionError, match=r"src/pkg/box.py differs .*literate/part/02-second"):
+        tangle._check_on_build(app)
+
+
+def test_sphinx_build_stops_on_a_refusal(tmp_path):
+    from sphinx.errors import ExtensionError
+
+    body = cell("x = 1\nx", ":tangle: pkg/a.py")
+    app = type("App", (), {"srcdir": str(make_book(tmp_path, {"part/ch": body}))})()
+    with pytest.raises(ExtensionError, match=r"literate/part/ch.md:11: .*expression"):
+        tangle._check_on_build(app)
+
+
+def test_command_line_exit_codes(tmp_path):
+    import subprocess
+    import sys
+
+    root = make_book(tmp_path, GOOD)
+    repo = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", "tools.tangle", "--root", str(root)]
+    run = subprocess.run(command, cwd=repo, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "wrote src/pkg/box.py" in run.stdout
+    assert subprocess.run([*command, "--check"], cwd=repo).returncode == 0
+    (root / "src/pkg/box.py").write_text("# edited by hand\n")
+    check = subprocess.run([*command, "--check"], cwd=repo, capture_output=True, text=True)
+    assert check.returncode == 1
+    assert "src/pkg/box.py differs from its chapters: src/ is generated" in check.stderr

@@ -67,7 +67,7 @@ class Chunk:
 
 @dataclass
 class ClassChunk(Chunk):
-    methods: list[str] = field(default_factory=list)  # extra method texts, unindented
+    methods: list[tuple[str, str]] = field(default_factory=list)  # (unindented text, where)
 
 
 @dataclass
@@ -279,7 +279,7 @@ def add_cell(module: Module, cell: Cell) -> None:
                     f"cells tangled to {module.target}"
                 )
             claim(module, f"{cls}.{node.name}", where)
-            module.classes[cls].methods.append(drop_extend(lines, node, start, end))
+            module.classes[cls].methods.append((drop_extend(lines, node, start, end), where))
             continue
         for name in defined_names(node):
             claim(module, name, where)
@@ -380,7 +380,7 @@ def render(module: Module) -> str:
     for chunk in module.chunks:
         text = chunk.text
         if isinstance(chunk, ClassChunk) and chunk.methods:
-            methods = [indent(m) for m in chunk.methods]
+            methods = [indent(m) for m, _where in chunk.methods]
             text = "\n\n".join([strip_placeholder(text), *methods])
         if not body:
             gap = 0
@@ -411,8 +411,8 @@ def indent(text: str) -> str:
     return "\n".join(("    " + line) if line.strip() else "" for line in text.splitlines())
 
 
-def tangle(root: Path = ROOT) -> dict[Path, str]:
-    """Every tangled module's path under ``src/`` mapped to its content.
+def collect(root: Path = ROOT) -> dict[str, Module]:
+    """Read every chapter in book order and gather its tangled cells into modules.
 
     Raises TangleError for the first chapter problem found; nothing is written here.
     """
@@ -425,14 +425,39 @@ def tangle(root: Path = ROOT) -> dict[Path, str]:
             module = modules.setdefault(cell.target, Module(cell.target))
             add_cell(module, cell)
     for module in modules.values():
-        text = render(module)
         try:
-            compile(text, module.target, "exec")
+            compile(render(module), module.target, "exec")
         except SyntaxError as err:  # e.g. a method indented into a class wrongly
             raise TangleError(
                 f"{module.target}:{err.lineno}: tangled module does not compile: {err.msg}"
             ) from None
-    return {root / "src" / m.target: render(m) for m in modules.values()}
+    return modules
+
+
+def tangle(root: Path = ROOT) -> dict[Path, str]:
+    """Every tangled module's path under ``src/`` mapped to its content."""
+    return {root / "src" / target: render(m) for target, m in collect(root).items()}
+
+
+def origins(module: Module, text: str) -> list[tuple[int, str]]:
+    """(first output line, chapter:line) for each definition and import in ``text``."""
+    lines = text.splitlines()
+    found = [(0, module.chapters[0] if module.chapters else module.target)]
+    for number, line in enumerate(lines):
+        if line in module.imports:
+            found.append((number, module.imports[line]))
+    position = 0
+    pieces = []
+    for chunk in module.chunks:
+        pieces.append((chunk.text, chunk.where))
+        if isinstance(chunk, ClassChunk):
+            pieces.extend((indent(m), where) for m, where in chunk.methods)
+    for piece, where in pieces:
+        offset = text.find(strip_placeholder(piece), position)
+        if offset >= 0:
+            found.append((text.count("\n", 0, offset), where))
+            position = offset
+    return sorted(found)
 
 
 # --- writing and checking --------------------------------------------------------------
@@ -479,16 +504,33 @@ def drift(root: Path, wanted: dict[Path, str]) -> list[tuple[Path, str, str]]:
     return changes
 
 
-def describe(root: Path, path: Path, current: str, text: str) -> str:
+def describe(root: Path, path: Path, current: str, text: str, module: Module | None) -> str:
+    """One line saying what drifted and which chapter line to edit instead."""
     rel = path.relative_to(root)
     if not text:
         return f"{rel}: generated, but no chapter tangles into it any more"
-    if not current:
-        return f"{rel}: missing; its chapters are {chapters_of_text(text)}"
+    if not current or module is None:
+        return f"{rel}: missing; run `make tangle` (from {chapters_of_text(text)})"
     return (
-        f"{rel} differs from its chapters ({chapters_of_text(text)}): src/ is generated, "
-        "so edit the chapter and run `make tangle`"
+        f"{rel} differs from its chapters: src/ is generated, so edit "
+        f"{', '.join(where_to_edit(module, current, text))} and run `make tangle`"
     )
+
+
+def where_to_edit(module: Module, current: str, text: str) -> list[str]:
+    """The chapter lines whose tangled code the differing lines belong to."""
+    wanted = text.splitlines()
+    owners = origins(module, text)
+    matcher = difflib.SequenceMatcher(a=current.splitlines(), b=wanted, autojunk=False)
+    places: list[str] = []
+    for tag, _i1, _i2, j1, _j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        line = min(j1, len(wanted) - 1)
+        owner = [where for start, where in owners if start <= line][-1]
+        if owner not in places:
+            places.append(owner)
+    return places
 
 
 def chapters_of_text(text: str) -> str:
@@ -499,11 +541,11 @@ def run(root: Path, check: bool) -> int:
     """Tangle (or with ``check``, compare) and return the exit status: 0, 1 drift, 2 refused."""
     out = sys.stdout
     try:
-        wanted = tangle(root)
+        modules = {root / "src" / target: m for target, m in collect(root).items()}
     except TangleError as err:
         print(f"tangle: {err}", file=sys.stderr)
         return 2
-    changes = drift(root, wanted)
+    changes = drift(root, {path: render(m) for path, m in modules.items()})
     if check:
         for path, current, text in changes:
             rel = str(path.relative_to(root))
@@ -516,7 +558,8 @@ def run(root: Path, check: bool) -> int:
                 )
             )
         for path, current, text in changes:
-            print(f"tangle: {describe(root, path, current, text)}", file=sys.stderr)
+            reason = describe(root, path, current, text, modules.get(path))
+            print(f"tangle: {reason}", file=sys.stderr)
         return 1 if changes else 0
     for path, _current, text in changes:
         if text:
@@ -545,11 +588,12 @@ def _check_on_build(app) -> None:
 
     root = Path(app.srcdir)
     try:
-        changes = drift(root, tangle(root))
+        modules = {root / "src" / target: m for target, m in collect(root).items()}
     except TangleError as err:
         raise ExtensionError(f"tangle: {err}") from None
+    changes = drift(root, {path: render(m) for path, m in modules.items()})
     if changes:
-        reasons = "; ".join(describe(root, *change) for change in changes)
+        reasons = "; ".join(describe(root, *change, modules.get(change[0])) for change in changes)
         raise ExtensionError(f"tangle: {reasons}")
 
 
