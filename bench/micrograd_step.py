@@ -2,7 +2,9 @@
 
 Prints, from one run, side by side: the step time (with Python's garbage collector on, as
 in any script, and the part of it spent in the collector), the ratio to the naive engine,
-ns per graph node for the forward and the backward pass, and bytes per leaf value.
+ns per graph node for the forward and the backward pass, and bytes per leaf value. Times
+are processor time of this process (``time.process_time``), best of REPEATS steps, so that
+other programs on a busy machine disturb the comparison as little as possible.
 
 The naive engine is ``naive_value.py`` from ``shared/bench`` beside the repository (or
 beside one of its parent directories); without it only our two graphs are compared.
@@ -57,9 +59,9 @@ class GCTimer:
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "start":
-            self._start = time.perf_counter()
+            self._start = time.process_time()
         else:
-            self.seconds += time.perf_counter() - self._start
+            self.seconds += time.process_time() - self._start
 
     def __enter__(self) -> GCTimer:
         gc.callbacks.append(self)
@@ -77,16 +79,16 @@ def measure(make_model, inputs, labels) -> dict[str, float]:
     for _ in range(REPEATS + 1):  # the first run warms up and is not counted
         gc.collect()
         with GCTimer() as collector:
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             scores = [model(x) for x in inputs]
             loss = max_margin_loss(scores, labels) + l2_penalty(model.parameters(), 1e-4)
-            t1 = time.perf_counter()
+            t1 = time.process_time()
             model.zero_grad()
             loss.backward()
-            t2 = time.perf_counter()
+            t2 = time.process_time()
             for p in model.parameters():
                 p.data -= 0.1 * p.grad
-            t3 = time.perf_counter()
+            t3 = time.process_time()
         run = {"forward": t1 - t0, "backward": t2 - t1, "step": t3 - t0, "gc": collector.seconds}
         run["nodes"] = count_nodes(loss)
         run["loss"] = loss.data
