@@ -6,7 +6,8 @@ A tree is a nested tuple:
 * ``("c", number)``: a constant, so that numbers meet ``Value``s on either side of an
   operator (``2 - x`` runs ``Value.__rsub__``);
 * ``(op, child)`` for a unary ``op`` and ``(op, left, right)`` for ``+ - * /``;
-* ``("**", k, child)`` for a constant exponent ``k``.
+* ``("**", k, child)`` for a constant exponent ``k``;
+* ``("poly", coefficients, child)`` for ``Value.polynomial`` with constant coefficients.
 
 ``evaluate`` runs a tree with any *backend*: ``Value``s, plain floats or PyTorch tensors.
 Binary operators are Python's own, so every backend runs the same code and the reflected
@@ -30,6 +31,7 @@ from micrograd.engine import Value
 UNARY = ["neg", "exp", "log", "tanh", "relu", "sigmoid"]
 BINARY = ["+", "-", "*", "/"]
 EXPONENTS = [2, 3, -1, -2, 0.5, 1.5, -0.5]
+COEFFICIENTS = [-1.5, -1.0, 0.0, 0.5, 2.0]
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Backend:
     tanh: Callable[[Any], Any]
     relu: Callable[[Any], Any]
     sigmoid: Callable[[Any], Any]
+    polynomial: Callable[[Any, tuple[float, ...]], Any]
 
 
 def _float_sigmoid(x: float) -> float:
@@ -51,6 +54,7 @@ FLOATS = Backend(
     tanh=math.tanh,
     relu=lambda x: max(0.0, x),
     sigmoid=_float_sigmoid,
+    polynomial=lambda x, cs: sum(c * x**k for k, c in enumerate(cs)),
 )
 
 
@@ -64,6 +68,7 @@ VALUES = Backend(
     tanh=lambda v: _value(v).tanh(),
     relu=lambda v: _value(v).relu(),
     sigmoid=lambda v: _value(v).sigmoid(),
+    polynomial=lambda v, cs: _value(v).polynomial(cs),
 )
 
 
@@ -82,6 +87,9 @@ class Evaluation:
             return self.inputs[args[0]]
         if op == "c":
             return args[0]
+        if op == "poly":
+            coefficients, child = args
+            return b.polynomial(self(child), coefficients)
         if op == "**":
             k, child = args
             base = self(child)
@@ -126,11 +134,14 @@ def trees(n_inputs: int) -> st.SearchStrategy[tuple]:
         st.tuples(st.just("c"), st.sampled_from([-2.0, -0.5, 1.0, 3.0, 2])),
     )
 
+    coefficients = st.lists(st.sampled_from(COEFFICIENTS), min_size=1, max_size=4).map(tuple)
+
     def extend(children: st.SearchStrategy[tuple]) -> st.SearchStrategy[tuple]:
         return st.one_of(
             st.tuples(st.sampled_from(UNARY), children),
             st.tuples(st.sampled_from(BINARY), children, children),
             st.tuples(st.just("**"), st.sampled_from(EXPONENTS), children),
+            st.tuples(st.just("poly"), coefficients, children),
         )
 
     return st.recursive(leaves, extend, max_leaves=10).filter(uses_input)

@@ -255,3 +255,23 @@ def test_exp_just_below_overflow():
 def test_log_of_a_non_positive_number(x):
     with pytest.raises(ValueError, match=rf"positive numbers, not {x}"):
         Value(x).log()
+
+
+def test_polynomial_without_coefficients():
+    with pytest.raises(ValueError, match="at least one coefficient"):
+        Value(1.0).polynomial([])
+
+
+def test_polynomial_coefficient_that_is_not_a_number():
+    with pytest.raises(TypeError, match="str"):
+        Value(1.0).polynomial([1.0, "2"])
+
+
+def test_polynomial_coefficients_get_gradients():
+    x = Value(-2.0)
+    cs = [Value(c) for c in (3.0, 0.5, -1.0)]  # p = 3 + x/2 - x^2
+    p = x.polynomial(cs)
+    p.backward()
+    assert p.data == 3.0 - 1.0 - 4.0
+    assert x.grad == 0.5 - 2 * -2.0
+    assert [c.grad for c in cs] == [1.0, -2.0, 4.0]  # x^0, x^1, x^2

@@ -23,6 +23,7 @@ TENSORS = Backend(
     tanh=lambda t: torch.tanh(_tensor(t)),
     relu=lambda t: torch.relu(_tensor(t)),
     sigmoid=lambda t: torch.sigmoid(_tensor(t)),
+    polynomial=lambda t, cs: sum(c * _tensor(t) ** k for k, c in enumerate(cs)),
 )
 
 
