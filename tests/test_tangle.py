@@ -88,6 +88,9 @@ GOOD = {
         """
         import math
         from collections import OrderedDict
+        from typing import TYPE_CHECKING, Any, cast
+        from collections import Counter, abc, ChainMap
+        from os import path as osp, SEEK_SET
 
 
         @extend(Box)
@@ -97,7 +100,7 @@ GOOD = {
 
 
         def helper():
-            return OrderedDict()
+            return OrderedDict(), TYPE_CHECKING, Any, cast, Counter, abc, ChainMap, osp, SEEK_SET
         """,
         ":tangle: pkg/box.py",
     ),
@@ -115,7 +118,8 @@ def test_tangles_methods_into_one_class_statement(tmp_path):
     assert text.count("class Box") == 1
     assert "@extend" not in text
     assert text.count("import math") == 1, "imports are hoisted and de-duplicated"
-    assert text.index("from collections import OrderedDict") < text.index("class Box")
+    assert "from collections import ChainMap, Counter, OrderedDict, abc\n" in text
+    assert text.index("from collections import") < text.index("class Box")
     # methods sit inside the class, in book order, comments and docstrings kept
     assert "    def double(self):\n        # twice the number" in text
     assert '    def root(self):\n        """The square root."""' in text

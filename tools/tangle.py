@@ -341,22 +341,39 @@ def import_key(text: str) -> tuple[int, int, str]:
     return (section, 0 if words[0] == "import" else 1, module.lower())
 
 
+def name_key(name: str) -> tuple[int, str]:
+    """isort's order-by-type, as ruff applies it: CONSTANTS, then Classes, then the rest."""
+    bare = name.split(" as ")[0]
+    if bare.isupper() and len(bare) > 1:
+        return (0, bare.lower())
+    if bare[:1].isupper():
+        return (1, bare.lower())
+    return (2, bare.lower())
+
+
 def merge_from_imports(imports: list[str]) -> list[str]:
-    """Collapse ``from m import a`` and ``from m import b`` into one statement."""
+    """Collapse ``from m import a`` and ``from m import b`` into one statement.
+
+    Aliased names (``from m import a as b``) keep statements of their own, after the
+    combined one, as ruff's isort rules want.
+    """
     merged: dict[str, list[str]] = {}
+    aliased: dict[str, list[str]] = {}
     plain: list[str] = []
     for text in imports:
         if text.startswith("from "):
             module, _, names = text[5:].partition(" import ")
-            bucket = merged.setdefault(module, [])
             for name in names.split(", "):
+                bucket = (aliased if " as " in name else merged).setdefault(module, [])
                 if name not in bucket:
                     bucket.append(name)
         else:
             plain.append(text)
-    for module, names in merged.items():
-        names.sort(key=lambda n: (not n[:1].isupper() or n.isupper(), n.lower()))
-        plain.append(f"from {module} import {', '.join(names)}")
+    for module in dict.fromkeys([*merged, *aliased]):
+        if merged.get(module):
+            plain.append(f"from {module} import {', '.join(sorted(merged[module], key=name_key))}")
+        for name in sorted(aliased.get(module, []), key=name_key):
+            plain.append(f"from {module} import {name}")
     return plain
 
 
