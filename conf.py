@@ -6,6 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # for tools.tangle, our Sphinx extension
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the book's own small extensions
 
 project = "spelled-out"
 author = "the spelled-out authors"
@@ -13,7 +14,7 @@ copyright = "2026, the spelled-out authors"
 
 root_doc = "docs/index"
 include_patterns = ["docs/**", "literate/**"]
-exclude_patterns = ["**/.ipynb_checkpoints", "docs/_static/**", "docs/_root/**"]
+exclude_patterns = ["**/.ipynb_checkpoints", "docs/_static/**", "docs/_root/**", "docs/_ext/**"]
 
 extensions = [
     "myst_nb",
@@ -24,7 +25,9 @@ extensions = [
     "sphinx_togglebutton",
     "sphinx_design",
     "sphinx_codeautolink",
+    "sphinx-mathjax-offline",  # MathJax served from _static: math renders without a network
     "tools.tangle",
+    "downloads",  # docs/_ext/downloads.py: each chapter as an executed .ipynb
 ]
 
 # --- notebooks ---------------------------------------------------------------------------
@@ -44,13 +47,17 @@ autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "special-members": False}
 codeautolink_concat_default = True
 # Third-party classes in signatures have no inventory to link to (the build is offline).
-nitpick_ignore_regex = [("py:class", r"(graphviz|torch|numpy|np|collections\.abc)\..*|Digraph|Tensor")]
+nitpick_ignore_regex = [
+    ("py:class", r"(graphviz|torch|numpy|np|collections\.abc)\..*|Digraph|Tensor")
+]
 
 # --- HTML ----------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "spelled-out"
 html_static_path = ["docs/_static"]
-html_extra_path = ["docs/_root"]
+html_css_files = ["book.css"]
+html_favicon = "docs/_static/favicon.svg"
+html_extra_path = ["docs/_root"]  # _build/html/index.html: a redirect to docs/index.html
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,
@@ -58,3 +65,13 @@ html_theme_options = {
     "use_source_button": False,
     "home_page_in_toc": True,
 }
+# Follow the reader's system setting until they pick a theme (an empty default makes the
+# theme log a console error on a first visit).
+html_context = {"default_mode": "auto"}
+# The bundled MathJax (see extensions); set here too so the choice is visible.
+mathjax_path = "mathjax/tex-chtml.js"
+# Copy buttons on code, not on outputs; prompts (>>>, ..., $) are left out of the copy.
+copybutton_selector = "div:not(.output) > div.highlight pre"
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_exclude = ".linenos, .gp, .go"

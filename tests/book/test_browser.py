@@ -1,0 +1,187 @@
+"""The book in a real browser: headless Chromium opens the landing page, the first chapter of
+each part and the API reference, served over HTTP on 127.0.0.1, in the light and the dark
+theme. It asserts no console errors, that figures are drawn at a non-zero size, that the
+math is typeset and that search and the download links work, and saves screenshots under
+``_build/screenshots/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from .sources import HTML, ROOT, toctrees
+
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+FIGURES = "article div.cell_output img, article div.cell_output svg, article figure img"
+
+
+def pages() -> list[str]:
+    """The landing page, the first chapter of each part, the API reference."""
+    chosen = ["docs/index"]
+    for tree in toctrees():
+        chapters = [d for d in tree.docnames if d.startswith("literate/")]
+        chosen += chapters[:1]
+    chosen += [d for tree in toctrees() for d in tree.docnames if d.endswith("/api")]
+    return chosen
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # keep the test output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    handler = functools.partial(QuietHandler, directory=str(HTML))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)  # port 0: any free port
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.skip(
+            "Chromium is not installed: `make test` installs it when run as root; otherwise "
+            "run `sudo apt-get install chromium chromium-driver`"
+        )
+    webdriver = pytest.importorskip("selenium.webdriver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def load(driver, url: str, mode: str) -> None:
+    """Open ``url`` in the light or dark theme and wait until it and its math are ready."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-color-scheme", "value": mode}]},
+    )
+    driver.get(url)
+    driver.execute_script("localStorage.setItem('mode', arguments[0]);", mode)
+    driver.get(url)
+    wait = WebDriverWait(driver, 30)
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    wait.until(lambda d: d.execute_script("return document.documentElement.dataset.theme") == mode)
+    # MathJax typesets asynchronously: wait until every math element holds its rendering.
+    wait.until(
+        lambda d: d.execute_script(
+            "const m = document.querySelectorAll('span.math, div.math');"
+            "return [...m].every(e => e.querySelector('mjx-container'));"
+        )
+    )
+
+
+def screenshot(driver, name: str) -> Path:
+    """A full-page PNG, however long the page."""
+    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = metrics["cssContentSize"]
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+        },
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+def severe_console_messages(driver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("docname", pages())
+def test_page_renders_cleanly(browser, server, docname, mode):
+    browser.get_log("browser")  # forget messages from earlier pages
+    load(browser, f"{server}/{docname}.html", mode)
+    name = docname.replace("/", "-") + f"-{mode}"
+    shot = screenshot(browser, name)
+    assert shot.stat().st_size > 10_000, f"{shot} looks empty"
+
+    # Open every folded cell (exercise solutions, hidden inputs) so their figures count too.
+    browser.execute_script(
+        "document.querySelectorAll('details').forEach(d => d.open = true);"
+        "document.querySelectorAll('.toggle-hidden')"
+        "  .forEach(e => e.classList.remove('toggle-hidden'));"
+    )
+    sizes = browser.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(e => {"
+        "  const r = e.getBoundingClientRect();"
+        "  return [e.getAttribute('src') || e.tagName, r.width, r.height,"
+        "          e.tagName === 'IMG' ? e.naturalWidth : 1];"
+        "});",
+        FIGURES,
+    )
+    for src, width, height, natural in sizes:
+        assert width > 0 and height > 0, f"{docname}: figure {src} is drawn at {width}x{height}"
+        assert natural > 0, f"{docname}: image {src} did not load"
+    errors = severe_console_messages(browser)
+    assert not errors, f"{docname} ({mode}): console errors:\n" + "\n".join(errors)
+
+
+def test_site_root_redirects_to_the_landing_page(browser, server):
+    browser.get(f"{server}/")
+    assert browser.current_url.endswith("/docs/index.html")
+
+
+def test_search_finds_a_chapter(browser, server):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    first = next(d for tree in toctrees() for d in tree.docnames if d.startswith("literate/"))
+    browser.get(f"{server}/search.html?q=derivative")
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return document.querySelectorAll('ul.search li').length") > 0
+    )
+    hits = browser.execute_script(
+        "return [...document.querySelectorAll('ul.search li a')].map(a => a.href)"
+    )
+    assert any(first in hit for hit in hits), hits
+
+
+def test_download_links_resolve(browser, server):
+    first = next(d for tree in toctrees() for d in tree.docnames if d.startswith("literate/"))
+    load(browser, f"{server}/{first}.html", "light")
+    statuses = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const links = [...document.querySelectorAll('.dropdown-download-buttons a[href]')];"
+        "Promise.all(links.map(a => fetch(a.href).then(r => [a.textContent.trim(), r.status])))"
+        "  .then(done);"
+    )
+    assert dict(statuses) == {".ipynb": 200, ".md": 200}, statuses
