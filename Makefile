@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SPHINX_FLAGS := -W --keep-going -n -q
 SOURCES := $(wildcard literate/*/*.md docs/*.md) conf.py
 
-.PHONY: html test tangle check-tangle lint unit book-checks livehtml bench clean setup dot
+.PHONY: html test tangle check-tangle lint unit book-checks livehtml bench clean setup dot chromium
 
 # --- set-up ------------------------------------------------------------------------------
 
@@ -33,6 +33,20 @@ dot:
 			echo "    sudo apt-get install -y graphviz    # Debian, Ubuntu"; \
 			echo "    brew install graphviz               # macOS"; \
 			exit 1; \
+		fi; }
+
+# Headless Chromium and its WebDriver let `make test` look at the book in a real browser.
+# Installed here when we are root; otherwise the browser checks skip and say why.
+chromium:
+	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Chromium and chromium-driver with apt-get"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq chromium chromium-driver >/dev/null || \
+				echo "apt-get could not install Chromium: the browser checks will be skipped"; \
+		else \
+			echo "Chromium is missing, so the browser checks will be skipped. To run them:"; \
+			echo "    sudo apt-get install -y chromium chromium-driver"; \
 		fi; }
 
 # --- building ----------------------------------------------------------------------------
@@ -64,7 +78,7 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-book-checks: setup
+book-checks: setup chromium
 	$(BIN)/python -m pytest -q tests/book --book
 
 test: setup check-tangle lint unit

@@ -28,6 +28,7 @@ extensions = [
     "sphinx-mathjax-offline",  # MathJax served from _static: math renders without a network
     "tools.tangle",
     "downloads",  # docs/_ext/downloads.py: each chapter as an executed .ipynb
+    "apimodules",  # docs/_ext/apimodules.py: the API reference lists every tangled module
 ]
 
 # --- notebooks ---------------------------------------------------------------------------

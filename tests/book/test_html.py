@@ -6,6 +6,7 @@ cells and ``{glue:figure}`` blocks) and looks for it in ``_build/html``.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -207,3 +208,73 @@ def test_chapter_downloads_as_notebook_and_markdown(docname):
     executed = [c for c in code if c.get("execution_count")]
     assert len(executed) == len(code), f"{docname}.ipynb holds cells that were never run"
     json.dumps(notebook)  # plain JSON all the way down
+
+
+def public_modules() -> list[str]:
+    return sorted(
+        ".".join(path.relative_to(ROOT / "src").with_suffix("").parts)
+        for path in (ROOT / "src").glob("*/*.py")
+        if not path.stem.startswith("_")
+    )
+
+
+def test_api_reference_documents_every_module():
+    api = ids(HTML / "docs" / "api.html")
+    for module in public_modules():
+        assert f"module-{module}" in api, f"{module} is missing from the API reference"
+        tree = ast.parse((ROOT / "src" / Path(*module.split("."))).with_suffix(".py").read_text())
+        for node in tree.body:
+            public = not getattr(node, "name", "_").startswith("_")
+            if isinstance(node, ast.ClassDef | ast.FunctionDef) and public:
+                assert f"{module}.{node.name}" in api, f"{module}.{node.name} is not documented"
+
+
+def api_objects() -> dict[str, str]:
+    """How prose names each documented class, function and method -> its anchor in api.html.
+
+    ``micrograd.engine.Value.backward`` is written ``Value.backward`` or
+    ``Value.backward()``; a function or class by its bare name, with or without ``()``.
+    Names that two objects share are left out: a mention of them is ambiguous.
+    """
+    html = soup(HTML / "docs" / "api.html")
+    spellings: dict[str, set[str]] = {}
+    for dt in html.select("dl.py > dt[id]"):
+        anchor = dt["id"]
+        module = dt.find_parent("section")
+        prefix = next((m[len("module-") :] for m in ids_in(module) if m.startswith("module-")), "")
+        short = anchor.removeprefix(prefix + ".") if prefix else anchor.rsplit(".", 1)[-1]
+        for name in (short, short + "()"):
+            spellings.setdefault(name, set()).add(anchor)
+    return {name: anchors.pop() for name, anchors in spellings.items() if len(anchors) == 1}
+
+
+def ids_in(section) -> list[str]:
+    return [tag["id"] for tag in section.find_all(id=True)] if section else []
+
+
+def test_first_prose_mention_of_each_api_object_links_to_it():
+    """The convention of *How this book is made*: the first mention in the prose is a
+    {py:class}/{py:func}/{py:meth} role, so a reader can jump to the reference."""
+    objects = api_objects()
+    seen: set[str] = set()
+    unlinked = []
+    for docname in CHAPTERS:
+        article = page(docname).select_one("article")
+        for tag in article.find_all(["a", "code"]):
+            if tag.find_parent("div", class_="cell") or tag.find_parent("pre"):
+                continue  # code cells: sphinx-codeautolink links those
+            if tag.name == "a":
+                anchor = urlsplit(tag.get("href", "")).fragment
+                if "api.html" in tag.get("href", "") and anchor in objects.values():
+                    seen.add(anchor)
+                continue
+            if tag.find_parent("a"):
+                continue
+            anchor = objects.get(tag.get_text(strip=True))
+            if anchor and anchor not in seen:
+                unlinked.append(f"{docname}: `{tag.get_text(strip=True)}` -> {anchor}")
+                seen.add(anchor)
+    assert not unlinked, (
+        "first mentions that do not link to the API reference (write e.g. "
+        "{py:meth}`~micrograd.engine.Value.backward`):\n" + "\n".join(unlinked)
+    )
