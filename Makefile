@@ -58,13 +58,18 @@ html: setup tangle
 	$(BIN)/sphinx-build $(SPHINX_FLAGS) -b html . _build/html
 	@echo "The book is in _build/html/index.html"
 
+LIVE_PORT ?= 8000
+
+# sphinx-autobuild watches the source directory (the repository root). src/ is ignored: it
+# changes only when the pre-build tangle rewrites it, just before the build that reads it,
+# so watching it would build everything twice. Ignores are paths (or regexes), not globs.
 livehtml: setup tangle
-	$(BIN)/sphinx-autobuild . _build/html --host 127.0.0.1 --port 8000 \
-		--watch literate --watch docs --watch src \
-		--ignore '*/_build/*' --ignore '*/.venv/*' --ignore '*/.git/*' \
-		--ignore '*/.jupyter_cache/*' --ignore '*/src/*/*.tmp' \
+	$(BIN)/sphinx-autobuild . _build/html --host 127.0.0.1 --port $(LIVE_PORT) \
+		--watch literate --watch docs \
+		--ignore _build --ignore .venv --ignore .git --ignore src --ignore data --ignore tests \
+		--re-ignore '/(__pycache__|\.pytest_cache|\.ruff_cache|\.hypothesis|\.ipynb_checkpoints)/' \
 		--pre-build '$(BIN)/python -m tools.tangle' \
-		$(SPHINX_FLAGS)
+	$(SPHINX_FLAGS)
 
 # --- checking ----------------------------------------------------------------------------
 

@@ -14,7 +14,22 @@ copyright = "2026, the spelled-out authors"
 
 root_doc = "docs/index"
 include_patterns = ["docs/**", "literate/**"]
-exclude_patterns = ["**/.ipynb_checkpoints", "docs/_static/**", "docs/_root/**", "docs/_ext/**"]
+# Sphinx walks the whole source directory before applying include_patterns; excluding the
+# big folders here prunes the walk (2 s of every rebuild went into listing .venv).
+exclude_patterns = [
+    ".venv",
+    "_build",
+    ".git",
+    "src",
+    "tests",
+    "data",
+    "bench",
+    "tools",
+    "**/.ipynb_checkpoints",
+    "docs/_static",
+    "docs/_root",
+    "docs/_ext",
+]
 
 extensions = [
     "myst_nb",
