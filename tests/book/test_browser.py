@@ -1,8 +1,8 @@
-"""The book in a real browser: headless Chromium opens the landing page, the first chapter of
-each part and the API reference, served over HTTP on 127.0.0.1, in the light and the dark
-theme. It asserts no console errors, that figures are drawn at a non-zero size, that the
-math is typeset and that search and the download links work, and saves screenshots under
-``_build/screenshots/`` for a person to look at.
+"""The book in a real browser: headless Chromium opens every page of the book (the landing
+page, each chapter, the reference pages), served over HTTP on 127.0.0.1, in the light and
+the dark theme. It asserts no console errors, that figures are drawn at a non-zero size,
+that the math is typeset and that search and the download links work, and saves
+screenshots under ``_build/screenshots/`` for a person to look at.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .sources import HTML, ROOT, toctrees
+from .sources import HTML, ROOT, all_docnames, toctrees
 
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -24,14 +24,8 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 FIGURES = "article div.cell_output img, article div.cell_output svg, article figure img"
 
 
-def pages() -> list[str]:
-    """The landing page, the first chapter of each part, the API reference."""
-    chosen = ["docs/index"]
-    for tree in toctrees():
-        chapters = [d for d in tree.docnames if d.startswith("literate/")]
-        chosen += chapters[:1]
-    chosen += [d for tree in toctrees() for d in tree.docnames if d.endswith("/api")]
-    return chosen
+def first_chapter() -> str:
+    return next(d for tree in toctrees() for d in tree.docnames if d.startswith("literate/"))
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -127,7 +121,7 @@ def severe_console_messages(driver) -> list[str]:
 
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
-@pytest.mark.parametrize("docname", pages())
+@pytest.mark.parametrize("docname", all_docnames())
 def test_page_renders_cleanly(browser, server, docname, mode):
     browser.get_log("browser")  # forget messages from earlier pages
     load(browser, f"{server}/{docname}.html", mode)
@@ -164,7 +158,7 @@ def test_site_root_redirects_to_the_landing_page(browser, server):
 def test_search_finds_a_chapter(browser, server):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    first = next(d for tree in toctrees() for d in tree.docnames if d.startswith("literate/"))
+    first = first_chapter()
     browser.get(f"{server}/search.html?q=derivative")
     WebDriverWait(browser, 30).until(
         lambda d: d.execute_script("return document.querySelectorAll('ul.search li').length") > 0
@@ -176,7 +170,7 @@ def test_search_finds_a_chapter(browser, server):
 
 
 def test_download_links_resolve(browser, server):
-    first = next(d for tree in toctrees() for d in tree.docnames if d.startswith("literate/"))
+    first = first_chapter()
     load(browser, f"{server}/{first}.html", "light")
     statuses = browser.execute_async_script(
         "const done = arguments[arguments.length - 1];"
