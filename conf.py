@@ -44,6 +44,7 @@ extensions = [
     "tools.tangle",
     "downloads",  # docs/_ext/downloads.py: each chapter as an executed .ipynb
     "apimodules",  # docs/_ext/apimodules.py: the API reference lists every tangled module
+    "apilinks",  # docs/_ext/apilinks.py: first mention of an API object in a page links to it
 ]
 
 # --- notebooks ---------------------------------------------------------------------------
@@ -64,7 +65,8 @@ autodoc_default_options = {"members": True, "special-members": False}
 codeautolink_concat_default = True
 # Third-party classes in signatures have no inventory to link to (the build is offline).
 nitpick_ignore_regex = [
-    ("py:class", r"(graphviz|torch|numpy|np|collections\.abc)\..*|Digraph|Tensor")
+    ("py:class", r"(pathlib|os|io|typing|collections\.abc)\.\w+|Path"),
+    ("py:class", r"(graphviz|torch|numpy|np|collections\.abc)\..*|Digraph|Tensor"),
 ]
 
 # --- HTML ----------------------------------------------------------------------------------
@@ -72,6 +74,7 @@ html_theme = "sphinx_book_theme"
 html_title = "spelled-out"
 html_static_path = ["docs/_static"]
 html_css_files = ["book.css"]
+html_js_files = ["book.js"]
 html_favicon = "docs/_static/favicon.svg"
 html_extra_path = ["docs/_root"]  # _build/html/index.html: a redirect to docs/index.html
 html_theme_options = {

@@ -179,3 +179,15 @@ def test_download_links_resolve(browser, server):
         "  .then(done);"
     )
     assert dict(statuses) == {".ipynb": 200, ".md": 200}, statuses
+
+
+def test_code_cells_have_copy_buttons_and_outputs_do_not(browser, server):
+    load(browser, f"{server}/{first_chapter()}.html", "light")
+    counts = browser.execute_script(
+        "return [document.querySelectorAll('div.cell_input').length,"
+        " document.querySelectorAll('div.cell_input button.copybtn').length,"
+        " document.querySelectorAll('div.cell_output button.copybtn').length];"
+    )
+    inputs, input_buttons, output_buttons = counts
+    assert inputs > 0 and input_buttons == inputs, counts
+    assert output_buttons == 0, counts

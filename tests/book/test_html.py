@@ -232,49 +232,78 @@ def test_api_reference_documents_every_module():
 def api_objects() -> dict[str, str]:
     """How prose names each documented class, function and method -> its anchor in api.html.
 
-    ``micrograd.engine.Value.backward`` is written ``Value.backward`` or
-    ``Value.backward()``; a function or class by its bare name, with or without ``()``.
-    Names that two objects share are left out: a mention of them is ambiguous.
+    ``micrograd.engine.Value.backward`` is written ``Value.backward``, ``Value.backward()``
+    or ``backward()``; a function or class by its name, with or without ``()``. Spellings
+    that two objects share are left out: a mention of them is ambiguous.
     """
     html = soup(HTML / "docs" / "api.html")
     spellings: dict[str, set[str]] = {}
     for dt in html.select("dl.py > dt[id]"):
         anchor = dt["id"]
-        module = dt.find_parent("section")
-        prefix = next((m[len("module-") :] for m in ids_in(module) if m.startswith("module-")), "")
-        short = anchor.removeprefix(prefix + ".") if prefix else anchor.rsplit(".", 1)[-1]
-        for name in (short, short + "()"):
-            spellings.setdefault(name, set()).add(anchor)
+        kind = dt.parent.get("class", [])
+        section = dt.find_parent("section")
+        module = next(
+            (i.removeprefix("module-") for i in section_ids(section) if i.startswith("module-")),
+            "",
+        )
+        if not module or any(part.startswith("_") for part in anchor.split(".")):
+            continue
+        short = anchor.removeprefix(module + ".")
+        forms = {short, short + "()"}
+        if "method" in kind:
+            forms.add(anchor.rsplit(".", 1)[-1] + "()")
+        for form in forms:
+            spellings.setdefault(form, set()).add(anchor)
     return {name: anchors.pop() for name, anchors in spellings.items() if len(anchors) == 1}
 
 
-def ids_in(section) -> list[str]:
-    return [tag["id"] for tag in section.find_all(id=True)] if section else []
+def section_ids(section) -> list[str]:
+    if section is None:
+        return []
+    return [section.get("id", "")] + [tag["id"] for tag in section.find_all(id=True)]
 
 
-def test_first_prose_mention_of_each_api_object_links_to_it():
-    """The convention of *How this book is made*: the first mention in the prose is a
-    {py:class}/{py:func}/{py:meth} role, so a reader can jump to the reference."""
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_first_prose_mention_of_each_api_object_links_to_it(docname):
+    """In every chapter, the first mention of a package object in the prose links to the
+    API reference (docs/_ext/apilinks.py does it; an author's role counts too)."""
     objects = api_objects()
     seen: set[str] = set()
     unlinked = []
-    for docname in CHAPTERS:
-        article = page(docname).select_one("article")
-        for tag in article.find_all(["a", "code"]):
-            if tag.find_parent("div", class_="cell") or tag.find_parent("pre"):
-                continue  # code cells: sphinx-codeautolink links those
-            if tag.name == "a":
-                anchor = urlsplit(tag.get("href", "")).fragment
-                if "api.html" in tag.get("href", "") and anchor in objects.values():
-                    seen.add(anchor)
-                continue
-            if tag.find_parent("a"):
-                continue
-            anchor = objects.get(tag.get_text(strip=True))
-            if anchor and anchor not in seen:
-                unlinked.append(f"{docname}: `{tag.get_text(strip=True)}` -> {anchor}")
+    article = page(docname).select_one("article")
+    for tag in article.find_all(["a", "code"]):
+        if tag.find_parent("div", class_="cell") or tag.find_parent(["pre", *HEADINGS]):
+            continue  # code cells are sphinx-codeautolink's; headings are left alone
+        if tag.name == "a":
+            anchor = urlsplit(tag.get("href", "")).fragment
+            if "api.html" in tag.get("href", "") and anchor in objects.values():
                 seen.add(anchor)
-    assert not unlinked, (
-        "first mentions that do not link to the API reference (write e.g. "
-        "{py:meth}`~micrograd.engine.Value.backward`):\n" + "\n".join(unlinked)
-    )
+            continue
+        if tag.find_parent("a"):
+            continue
+        anchor = objects.get(tag.get_text(strip=True))
+        if anchor and anchor not in seen:
+            unlinked.append(f"`{tag.get_text(strip=True)}` -> {anchor}")
+            seen.add(anchor)
+    assert not unlinked, f"{docname}: first mentions that do not link:\n" + "\n".join(unlinked)
+
+
+HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_exercises_have_worked_solutions_folded_away(docname):
+    chapter = read_chapter(docname)
+    if not chapter.cells:
+        pytest.skip(f"{docname} has no code yet")
+    html = page(docname)
+    exercises = html.select_one("article section#exercises")
+    assert exercises is not None, f"{docname}: no '## Exercises' section"
+    solutions = exercises.select("div.cell.tag_hide-cell")
+    assert solutions, f"{docname}: the exercises have no worked solution tagged hide-cell"
+    for cell in html.select("article div.cell.tag_hide-cell"):
+        folded = cell.find("details")
+        assert folded is not None and not folded.has_attr("open"), (
+            f"{docname}: a hide-cell cell is not folded"
+        )
+        assert cell.select("div.cell_input"), f"{docname}: a folded solution lost its code"
