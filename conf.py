@@ -57,6 +57,7 @@ nb_execution_show_tb = True
 nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "substitution"]
 myst_heading_anchors = 3
+numfig = True  # "Fig. 2" in captions, and {numref}`fig-name` in the prose
 
 # --- API reference -----------------------------------------------------------------------
 autodoc_member_order = "bysource"
