@@ -179,6 +179,12 @@ def test_download_links_resolve(browser, server):
         "  .then(done);"
     )
     assert dict(statuses) == {".ipynb": 200, ".md": 200}, statuses
+    saved_as = browser.execute_script(
+        "return [...document.querySelectorAll('.dropdown-download-buttons a[href]')]"
+        "  .map(a => a.getAttribute('download'));"
+    )
+    leaf = first.rsplit("/", 1)[-1]
+    assert sorted(saved_as) == [f"{leaf}.ipynb", f"{leaf}.md"], saved_as
 
 
 def test_code_cells_have_copy_buttons_and_outputs_do_not(browser, server):
