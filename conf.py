@@ -1,5 +1,6 @@
 """Sphinx configuration: the repository root is the source directory."""
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -40,7 +41,6 @@ extensions = [
     "sphinx_togglebutton",
     "sphinx_design",
     "sphinx_codeautolink",
-    "sphinx-mathjax-offline",  # MathJax served from _static: math renders without a network
     "tools.tangle",
     "downloads",  # docs/_ext/downloads.py: each chapter as an executed .ipynb
     "apimodules",  # docs/_ext/apimodules.py: the API reference lists every tangled module
@@ -88,7 +88,12 @@ html_theme_options = {
 # Follow the reader's system setting until they pick a theme (an empty default makes the
 # theme log a console error on a first visit).
 html_context = {"default_mode": "auto"}
-# The bundled MathJax (see extensions); set here too so the choice is visible.
+# MathJax is served from _static, so formulas render without a network. The files come from
+# the sphinx-mathjax-offline package; we copy them as a static path rather than load it as
+# an extension, because it does not declare itself safe for parallel builds (-j).
+html_static_path.append(
+    str(Path(importlib.util.find_spec("sphinx-mathjax-offline").origin).parent / "static")
+)
 mathjax_path = "mathjax/tex-chtml.js"
 # Copy buttons on code, not on outputs; prompts (>>>, ..., $) are left out of the copy.
 copybutton_selector = "div:not(.output) > div.highlight pre"
