@@ -99,17 +99,21 @@ def load(driver, url: str, mode: str) -> None:
 
 
 def screenshot(driver, name: str) -> Path:
-    """A full-page PNG, however long the page."""
-    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
-    size = metrics["cssContentSize"]
-    shot = driver.execute_cdp_cmd(
-        "Page.captureScreenshot",
-        {
-            "format": "png",
-            "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
-        },
+    """A full-page PNG, however long the page.
+
+    The viewport is stretched to the page's height for the shot, so sticky sidebars are
+    drawn as a reader sees them rather than cut at the first screen.
+    """
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    width, height = 1280, int(size["height"])
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
+    try:
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     path.write_bytes(base64.b64decode(shot["data"]))
