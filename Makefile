@@ -5,8 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# -j auto: chapters execute in parallel, one kernel per core.
-SPHINX_FLAGS := -W --keep-going -n -q -j auto
+# Serial on purpose: with -j, Sphinx 9 no longer warns about a label defined twice.
+SPHINX_FLAGS := -W --keep-going -n -q
 # Sphinx 9 notices a changed HTML option in conf.py but then rewrites no page, so when the
 # configuration or the book's own extensions and assets changed since the last build, we
 # ask for every page to be written again (-a; the chapters still come from the cache).
