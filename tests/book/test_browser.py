@@ -201,3 +201,15 @@ def test_code_cells_have_copy_buttons_and_outputs_do_not(browser, server):
     inputs, input_buttons, output_buttons = counts
     assert inputs > 0 and input_buttons == inputs, counts
     assert output_buttons == 0, counts
+
+
+def test_long_outputs_scroll_inside_a_box(browser, server):
+    load(browser, f"{server}/{first_chapter()}.html", "light")
+    styles = browser.execute_script(
+        "return [...document.querySelectorAll('div.cell_output pre')].map(p => {"
+        "  const s = getComputedStyle(p); return [s.maxHeight, s.overflowY]; });"
+    )
+    assert styles, "the first chapter shows no text output"
+    for max_height, overflow in styles:
+        assert max_height.endswith("px") and float(max_height[:-2]) < 600, styles
+        assert overflow == "auto", styles
