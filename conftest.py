@@ -4,13 +4,18 @@ A chapter's ``pycon`` blocks are doctests. They share one namespace with the cha
 code cells, which run in book order as the Jupyter kernel would run them, in the chapter's
 own directory. Chapters without ``pycon`` blocks are not run here: the book build executes
 every cell anyway.
+
+``tests/book`` checks the built book in ``_build/html``; they run only with ``--book``
+(``make test`` passes it after building the book).
 """
 
 import os
 import traceback
 from contextlib import chdir
+from pathlib import Path
 
 import matplotlib
+import pytest
 from sybil import Example, Sybil
 from sybil.parsers.abstract import DocTestStringParser
 from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
@@ -85,3 +90,26 @@ pytest_collect_file = Sybil(
     parsers=[CodeCellParser(), PyconParser()],
     patterns=["*.md"],
 ).pytest()
+
+
+BOOK_TESTS = Path(__file__).resolve().parent / "tests" / "book"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--book",
+        action="store_true",
+        help="run tests/book, the checks of the built book (needs `make html` first)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--book"):
+        return
+    skip = pytest.mark.skip(
+        reason="checks of the built book: run `make test`, or `make html` then "
+        "`pytest tests/book --book`"
+    )
+    for item in items:
+        if item.path.is_relative_to(BOOK_TESTS):
+            item.add_marker(skip)

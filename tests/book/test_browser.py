@@ -1,0 +1,215 @@
+"""The book in a real browser: headless Chromium opens every page of the book (the landing
+page, each chapter, the reference pages), served over HTTP on 127.0.0.1, in the light and
+the dark theme. It asserts no console errors, that figures are drawn at a non-zero size,
+that the math is typeset and that search and the download links work, and saves
+screenshots under ``_build/screenshots/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from .sources import HTML, ROOT, all_docnames, toctrees
+
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+FIGURES = "article div.cell_output img, article div.cell_output svg, article figure img"
+
+
+def first_chapter() -> str:
+    return next(d for tree in toctrees() for d in tree.docnames if d.startswith("literate/"))
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # keep the test output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    handler = functools.partial(QuietHandler, directory=str(HTML))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)  # port 0: any free port
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.skip(
+            "Chromium is not installed: `make test` installs it when run as root; otherwise "
+            "run `sudo apt-get install chromium chromium-driver`"
+        )
+    webdriver = pytest.importorskip("selenium.webdriver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def load(driver, url: str, mode: str) -> None:
+    """Open ``url`` in the light or dark theme and wait until it and its math are ready."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-color-scheme", "value": mode}]},
+    )
+    driver.get(url)
+    driver.execute_script("localStorage.setItem('mode', arguments[0]);", mode)
+    driver.get(url)
+    wait = WebDriverWait(driver, 30)
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    wait.until(lambda d: d.execute_script("return document.documentElement.dataset.theme") == mode)
+    # MathJax typesets asynchronously: wait until every math element holds its rendering.
+    wait.until(
+        lambda d: d.execute_script(
+            "const m = document.querySelectorAll('span.math, div.math');"
+            "return [...m].every(e => e.querySelector('mjx-container'));"
+        )
+    )
+
+
+def screenshot(driver, name: str) -> Path:
+    """A full-page PNG, however long the page.
+
+    The viewport is stretched to the page's height for the shot, so sticky sidebars are
+    drawn as a reader sees them rather than cut at the first screen.
+    """
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    width, height = 1280, int(size["height"])
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+    try:
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+def severe_console_messages(driver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("docname", all_docnames())
+def test_page_renders_cleanly(browser, server, docname, mode):
+    browser.get_log("browser")  # forget messages from earlier pages
+    load(browser, f"{server}/{docname}.html", mode)
+    name = docname.replace("/", "-") + f"-{mode}"
+    shot = screenshot(browser, name)
+    assert shot.stat().st_size > 10_000, f"{shot} looks empty"
+
+    # Open every folded cell (exercise solutions, hidden inputs) so their figures count too.
+    browser.execute_script(
+        "document.querySelectorAll('details').forEach(d => d.open = true);"
+        "document.querySelectorAll('.toggle-hidden')"
+        "  .forEach(e => e.classList.remove('toggle-hidden'));"
+    )
+    sizes = browser.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(e => {"
+        "  const r = e.getBoundingClientRect();"
+        "  return [e.getAttribute('src') || e.tagName, r.width, r.height,"
+        "          e.tagName === 'IMG' ? e.naturalWidth : 1];"
+        "});",
+        FIGURES,
+    )
+    for src, width, height, natural in sizes:
+        assert width > 0 and height > 0, f"{docname}: figure {src} is drawn at {width}x{height}"
+        assert natural > 0, f"{docname}: image {src} did not load"
+    errors = severe_console_messages(browser)
+    assert not errors, f"{docname} ({mode}): console errors:\n" + "\n".join(errors)
+
+
+def test_site_root_redirects_to_the_landing_page(browser, server):
+    browser.get(f"{server}/")
+    assert browser.current_url.endswith("/docs/index.html")
+
+
+def test_search_finds_a_chapter(browser, server):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    first = first_chapter()
+    browser.get(f"{server}/search.html?q=derivative")
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return document.querySelectorAll('ul.search li').length") > 0
+    )
+    hits = browser.execute_script(
+        "return [...document.querySelectorAll('ul.search li a')].map(a => a.href)"
+    )
+    assert any(first in hit for hit in hits), hits
+
+
+def test_download_links_resolve(browser, server):
+    first = first_chapter()
+    load(browser, f"{server}/{first}.html", "light")
+    statuses = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const links = [...document.querySelectorAll('.dropdown-download-buttons a[href]')];"
+        "Promise.all(links.map(a => fetch(a.href).then(r => [a.textContent.trim(), r.status])))"
+        "  .then(done);"
+    )
+    assert dict(statuses) == {".ipynb": 200, ".md": 200}, statuses
+    saved_as = browser.execute_script(
+        "return [...document.querySelectorAll('.dropdown-download-buttons a[href]')]"
+        "  .map(a => a.getAttribute('download'));"
+    )
+    leaf = first.rsplit("/", 1)[-1]
+    assert sorted(saved_as) == [f"{leaf}.ipynb", f"{leaf}.md"], saved_as
+
+
+def test_code_cells_have_copy_buttons_and_outputs_do_not(browser, server):
+    load(browser, f"{server}/{first_chapter()}.html", "light")
+    counts = browser.execute_script(
+        "return [document.querySelectorAll('div.cell_input').length,"
+        " document.querySelectorAll('div.cell_input button.copybtn').length,"
+        " document.querySelectorAll('div.cell_output button.copybtn').length];"
+    )
+    inputs, input_buttons, output_buttons = counts
+    assert inputs > 0 and input_buttons == inputs, counts
+    assert output_buttons == 0, counts
+
+
+def test_long_outputs_scroll_inside_a_box(browser, server):
+    load(browser, f"{server}/{first_chapter()}.html", "light")
+    styles = browser.execute_script(
+        "return [...document.querySelectorAll('div.cell_output pre')].map(p => {"
+        "  const s = getComputedStyle(p); return [s.maxHeight, s.overflowY]; });"
+    )
+    assert styles, "the first chapter shows no text output"
+    for max_height, overflow in styles:
+        assert max_height.endswith("px") and float(max_height[:-2]) < 600, styles
+        assert overflow == "auto", styles
