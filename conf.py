@@ -51,6 +51,31 @@ extensions = [
 # Locally, unchanged chapters come from the cache; CI executes every cell every time.
 nb_execution_mode = "force" if os.environ.get("CI") else "cache"
 nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
+
+
+def _forget_outputs_when_packages_change() -> None:
+    """Empty the execution cache when src/ or data/ changed since the last build.
+
+    myst-nb keys a chapter's cached outputs on its own code cells only, but chapters import
+    the tangled packages and read data/: a change there (say, chapter 3 fixing Value.__add__)
+    must re-run the chapters that use them. Prose-only edits leave the cache alone.
+    """
+    import hashlib
+    import shutil
+
+    digest = hashlib.sha256()
+    for path in sorted([*ROOT.glob("src/**/*.py"), *ROOT.glob("data/*")]):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    cache = Path(nb_execution_cache_path)
+    stamp = cache / "inputs.sha256"
+    if cache.exists() and (not stamp.exists() or stamp.read_text() != digest.hexdigest()):
+        shutil.rmtree(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest.hexdigest())
+
+
+if nb_execution_mode == "cache":
+    _forget_outputs_when_packages_change()
 nb_execution_raise_on_error = True
 nb_execution_timeout = 600
 nb_execution_show_tb = True
