@@ -89,7 +89,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --ignore=tests/book
 
 book-checks: setup chromium
 	$(BIN)/python -m pytest -q tests/book --book

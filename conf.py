@@ -51,6 +51,45 @@ extensions = [
 # Locally, unchanged chapters come from the cache; CI executes every cell every time.
 nb_execution_mode = "force" if os.environ.get("CI") else "cache"
 nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
+
+
+def _forget_outputs_when_packages_change() -> bool:
+    """Empty the execution cache when src/ or data/ changed since the last build.
+
+    myst-nb keys a chapter's cached outputs on its own code cells only, but chapters import
+    the tangled packages and read data/: a change there (say, chapter 3 fixing Value.__add__)
+    must re-run the chapters that use them. Prose-only edits leave the cache alone.
+    """
+    import hashlib
+    import shutil
+
+    digest = hashlib.sha256()
+    for path in sorted([*ROOT.glob("src/**/*.py"), *ROOT.glob("data/*")]):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    cache = Path(nb_execution_cache_path)
+    stamp = cache / "inputs.sha256"
+    changed = cache.exists() and (not stamp.exists() or stamp.read_text() != digest.hexdigest())
+    if changed:
+        shutil.rmtree(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest.hexdigest())
+    return changed
+
+
+_packages_changed = nb_execution_mode == "cache" and _forget_outputs_when_packages_change()
+
+
+def _chapters_to_rerun(app, env, added, changed, removed):
+    """After a change to src/ or data/, every chapter is read (and executed) again."""
+    return (
+        [doc for doc in env.found_docs if doc.startswith("literate/")] if _packages_changed else []
+    )
+
+
+def setup(app):
+    app.connect("env-get-outdated", _chapters_to_rerun)
+
+
 nb_execution_raise_on_error = True
 nb_execution_timeout = 600
 nb_execution_show_tb = True
