@@ -14,7 +14,6 @@ BOOK_STAMP := _build/.book-config
 BOOK_CONFIG := conf.py $(wildcard docs/_ext/*.py docs/_static/*)
 WRITE_ALL = $(if $(wildcard $(BOOK_STAMP)),$(if $(shell find $(BOOK_CONFIG) -newer $(BOOK_STAMP)),-a),-a)
 BUILD_BOOK = $(BIN)/sphinx-build $(SPHINX_FLAGS) $(WRITE_ALL) -b html . _build/html && touch $(BOOK_STAMP)
-SOURCES := $(wildcard literate/*/*.md docs/*.md) conf.py
 
 .PHONY: html test tangle check-tangle lint unit book-checks livehtml bench clean setup dot chromium
 
