@@ -80,10 +80,12 @@ _packages_changed = nb_execution_mode == "cache" and _forget_outputs_when_packag
 
 
 def _chapters_to_rerun(app, env, added, changed, removed):
-    """After a change to src/ or data/, every chapter is read (and executed) again."""
-    return (
-        [doc for doc in env.found_docs if doc.startswith("literate/")] if _packages_changed else []
-    )
+    """After a change to src/ or data/, every page is read again.
+
+    Chapters execute the packages; the API page lists the modules that exist, so it goes stale
+    too when a chapter tangles a new one.
+    """
+    return list(env.found_docs) if _packages_changed else []
 
 
 def setup(app):
