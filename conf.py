@@ -88,8 +88,26 @@ def _chapters_to_rerun(app, env, added, changed, removed):
     return list(env.found_docs) if _packages_changed else []
 
 
+def _source_without_import(app, modname):
+    """Give viewcode our modules' source read from src/, so a rebuild does not import torch.
+
+    Left alone, viewcode imports every documented module on every build to find its file;
+    importing makemore (and with it torch) was a third of a prose-only rebuild.
+    """
+    from sphinx.pycode import ModuleAnalyzer
+
+    base = ROOT / "src" / Path(*modname.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            analyzer = ModuleAnalyzer.for_file(path, modname)
+            analyzer.find_tags()
+            return analyzer.code, analyzer.tags
+    return None
+
+
 def setup(app):
     app.connect("env-get-outdated", _chapters_to_rerun)
+    app.connect("viewcode-find-source", _source_without_import)
 
 
 nb_execution_raise_on_error = True
