@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from micrograd.datasets import make_moons
-from micrograd.engine import Value, linear
+from micrograd.engine import Value, linear, linear_layer
 from micrograd.losses import l2_penalty, max_margin_loss
 from micrograd.nn import MLP, Layer, Module, Neuron
 
@@ -106,7 +106,70 @@ def test_linear_accepts_numpy_scalars():
     assert out.data == 5.5
 
 
+def test_linear_layer_checks_every_neuron_and_the_bias_count():
+    w = [Value(1.0), Value(1.0)]
+    with pytest.raises(ValueError, match="2 inputs but 3 weights"):
+        linear_layer([1.0, 2.0], [w, [*w, Value(0.0)]], [Value(0.0), Value(0.0)])
+    with pytest.raises(ValueError, match="2 weight vectors but 1 biases"):
+        linear_layer([1.0, 2.0], [w, w], [Value(0.0)])
+
+
 # --- fused graph == elementary graph ------------------------------------------------------
+
+
+def elementary_neuron(x, w, b, relu):
+    act = sum((wi * xi for wi, xi in zip(w, x, strict=True)), b)
+    return act.relu() if relu else act
+
+
+@pytest.mark.parametrize("relu", [True, False])
+@pytest.mark.parametrize("bias", [-3.0, -2.0, 0.0, 0.25, 2.0])  # -2.0 puts the sum at 0
+def test_linear_matches_elementary_neuron_on_mixed_inputs(relu, bias):
+    results = []
+    for fused in (True, False):
+        # A constant, a Value, and a Value used twice; the sum is bias + 3 - 3 + 1 + 1.
+        shared = Value(2.0)
+        x = [1.5, Value(-1.0), shared, shared]
+        w = [Value(2.0), Value(3.0), Value(0.5), Value(0.5)]
+        b = Value(bias)
+        out = linear(x, w, b, relu=relu) if fused else elementary_neuron(x, w, b, relu)
+        (out * out + out).backward()  # d/d(out) is 2*out + 1, never zero
+        results.append((out.data, b.grad, [wi.grad for wi in w], x[1].grad, shared.grad))
+    assert results[0] == results[1]
+    if relu and bias <= -2.0:  # the ReLU is off (or exactly at its kink): no gradient at all
+        assert results[0][1] == 0.0 and results[0][4] == 0.0
+    else:
+        assert results[0][1] != 0.0 and results[0][4] != 0.0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_layer_matches_its_elementary_twin_on_mixed_inputs(seed):
+    results = []
+    for fused in (True, False):
+        random.seed(seed)
+        layer = Layer(4, 6, fused=fused)
+        rng = random.Random(seed)
+        x = [rng.uniform(-1, 1), Value(rng.uniform(-1, 1)), rng.uniform(-1, 1), Value(0.3)]
+        outs = layer(x)
+        sum(outs).backward()
+        results.append(
+            ([o.data for o in outs], [p.grad for p in layer.parameters()] + [x[1].grad, x[3].grad])
+        )
+    (data_f, grads_f), (data_e, grads_e) = results
+    assert data_f == data_e
+    assert any(d == 0 for d in data_f) and any(d > 0 for d in data_f)  # ReLUs off and on
+    assert all(close(g, h) for g, h in zip(grads_f, grads_e, strict=True))
+
+
+def test_layer_with_one_elementary_neuron_builds_that_one_elementary():
+    random.seed(3)
+    layer = Layer(2, 3)
+    layer.neurons[1].fused = False
+    outs = layer([Value(0.5), Value(-0.25)])
+    assert [o._op for o in outs] == ["relu(linear)", "ReLU", "relu(linear)"]
+    random.seed(3)
+    reference = Layer(2, 3)
+    assert [o.data for o in outs] == [o.data for o in reference([Value(0.5), Value(-0.25)])]
 
 
 def twin_models(nin, nouts, seed):

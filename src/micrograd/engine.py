@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import operator
@@ -411,12 +412,13 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def linear(x: Sequence[Value | float], w: Sequence[Value], b: Value) -> Value:
-    """One node for a neuron's pre-activation ``b + Σᵢ wᵢ·xᵢ``.
+def linear(x: Sequence[Value | float], w: Sequence[Value], b: Value, relu: bool = False) -> Value:
+    """One node for a neuron: ``a = b + Σᵢ wᵢ·xᵢ``, or ``relu(a)`` when ``relu``.
 
-    Local derivatives: ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1. The sum is taken in the order
-    of ``b + w0*x0 + w1*x1 + ...`` built from ``+`` and ``*``, so it is the same float.
-    Inputs that are plain numbers are constants: they become no nodes and get no gradient.
+    Local derivatives: ∂a/∂wᵢ = xᵢ, ∂a/∂xᵢ = wᵢ, ∂a/∂b = 1, times relu'(a) (1 if a > 0
+    else 0) when ``relu``. The sum is taken in the order of ``b + w0*x0 + w1*x1 + ...``
+    built from ``+`` and ``*``, so it is the same float. Inputs that are plain numbers are
+    constants: they become no nodes and get no gradient.
 
     >>> w = [Value(2.0), Value(-1.0)]
     >>> b = Value(0.5)
@@ -427,29 +429,77 @@ def linear(x: Sequence[Value | float], w: Sequence[Value], b: Value) -> Value:
     >>> a.backward()
     >>> [wi.grad for wi in w], x[1].grad, b.grad
     ([3.0, 4.0], -1.0, 1.0)
+    >>> off = linear([1.0, 5.0], w, b, relu=True)  # relu(0.5 + 2 - 5)
+    >>> off.backward()
+    >>> off.data, off._op, b.grad  # the ReLU is off, so no gradient reached b
+    (0, 'relu(linear)', 1.0)
     >>> linear([1.0], w, b)
     Traceback (most recent call last):
     ValueError: linear: 1 inputs but 2 weights
     """
-    if len(x) != len(w):
-        raise ValueError(f"linear: {len(x)} inputs but {len(w)} weights")
-    ws = [wi.data for wi in w]
+    return linear_layer(x, [w], [b], relu)[0]
+
+
+def linear_layer(
+    x: Sequence[Value | float],
+    weights: Sequence[Sequence[Value]],
+    biases: Sequence[Value],
+    relu: bool = False,
+) -> list[Value]:
+    """``linear(x, w, b, relu)`` for every neuron ``(w, b)`` of a layer: one node each.
+
+    The neurons of a layer read the same inputs, so the inputs are sorted into numbers and
+    nodes once for the whole layer instead of once per neuron.
+
+    >>> x = [Value(1.0), Value(2.0)]
+    >>> outs = linear_layer(x, [[Value(1.0), Value(1.0)], [Value(-1.0), Value(0.0)]],
+    ...                     [Value(0.0), Value(0.5)], relu=True)
+    >>> [o.data for o in outs]  # relu(1 + 2), relu(0.5 - 1)
+    [3.0, 0]
+    """
     nodes = [xi for xi in x if isinstance(xi, Value)]
     if len(nodes) == len(x):  # a hidden layer: every input is a node
-        xs = [xi.data for xi in x]
-        node_ws = ws
+        xs, is_node = [xi.data for xi in x], None
     else:  # a data point: its numbers are constants
         xs = [xi.data if isinstance(xi, Value) else _as_number(xi) for xi in x]
-        node_ws = [wd for xi, wd in zip(x, ws, strict=True) if isinstance(xi, Value)]
+        is_node = [isinstance(xi, Value) for xi in x]
+    if len(weights) != len(biases):
+        raise ValueError(f"linear_layer: {len(weights)} weight vectors but {len(biases)} biases")
+    # zip() without strict=True: the lengths are checked, and a keyword to zip() is slow.
+    return [_neuron(xs, nodes, is_node, w, b, relu) for w, b in zip(weights, biases)]  # noqa: B905
+
+
+def _neuron(
+    xs: list[float],
+    nodes: list[Value],
+    is_node: list[bool] | None,
+    w: Sequence[Value],
+    b: Value,
+    relu: bool,
+) -> Value:
+    """The node of one neuron whose inputs are the numbers ``xs``, of which ``nodes`` are
+    the ``Value`` ones (all of them when ``is_node`` is None)."""
+    if len(w) != len(xs):
+        raise ValueError(f"linear: {len(xs)} inputs but {len(w)} weights")
+    ws = [wi.data for wi in w]
+    node_ws = ws if is_node is None else list(itertools.compress(ws, is_node))
     # sum() with start=b adds from the bias rightwards, exactly like the chain of `+` nodes.
-    out = Value(sum(map(operator.mul, ws, xs), b.data), (b, *w, *nodes), "linear")
+    a = sum(map(operator.mul, ws, xs), b.data)
+    if relu:
+        out = Value(0 if a < 0 else a, (b, *w, *nodes), "relu(linear)")
+        if not a > 0:
+            return out  # relu'(a) = 0: no gradient flows back, so no backward step is needed
+    else:
+        out = Value(a, (b, *w, *nodes), "linear")
 
     def _backward() -> None:
         g = out.grad
         b.grad += g
-        for wi, xi in zip(w, xs, strict=True):
+        # The lengths match (checked above). Any keyword to zip(), even strict=False, takes
+        # a slow call path that costs about as much as the loop itself on CPython 3.11.
+        for wi, xi in zip(w, xs):  # noqa: B905
             wi.grad += xi * g
-        for xi, wi in zip(nodes, node_ws, strict=True):
+        for xi, wi in zip(nodes, node_ws):  # noqa: B905
             xi.grad += wi * g
 
     out._backward = _backward

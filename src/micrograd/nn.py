@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from micrograd.engine import Value, linear
+from micrograd.engine import Value, linear, linear_layer
 
 
 class Module:
@@ -43,9 +43,10 @@ class Module:
 class Neuron(Module):
     """One unit: ``act = b + Σᵢ wᵢ·xᵢ``, output ``relu(act)``, or ``act`` if not ``nonlin``.
 
-    ``fused=True`` builds ``act`` as one ``linear`` node; ``fused=False`` as one ``*``
-    and one ``+`` node per input, the elementary graph to draw or to study. Both give the
-    same values and gradients.
+    ``fused=True`` builds the whole neuron, ReLU included, as one ``linear`` node;
+    ``fused=False`` builds ``act`` from one ``*`` and one ``+`` node per input, then a
+    ``ReLU`` node: the elementary graph to draw or to study. Both give the same values
+    and gradients.
 
     >>> n = Neuron(2)
     >>> n.w[0].data, n.w[1].data = 1.0, -2.0
@@ -70,9 +71,8 @@ class Neuron(Module):
         if len(x) != len(self.w):
             raise ValueError(f"this neuron takes {len(self.w)} inputs, got {len(x)}: {x!r}")
         if self.fused:
-            act = linear(x, self.w, self.b)
-        else:
-            act = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
+            return linear(x, self.w, self.b, relu=self.nonlin)
+        act = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
         return act.relu() if self.nonlin else act
 
     def parameters(self) -> list[Value]:
@@ -94,7 +94,13 @@ class Layer(Module):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        out = [n(x) for n in self.neurons]
+        neurons = self.neurons
+        relu = neurons[0].nonlin
+        if all(n.fused and n.nonlin == relu for n in neurons):
+            # linear for every neuron at once: the inputs are sorted once, not once per neuron
+            out = linear_layer(x, [n.w for n in neurons], [n.b for n in neurons], relu)
+        else:
+            out = [n(x) for n in neurons]
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
