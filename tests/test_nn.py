@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from micrograd.datasets import make_moons
-from micrograd.engine import Value, linear, linear_layer
+from micrograd.engine import Value, linear, linear_layer, topological_order
 from micrograd.losses import l2_penalty, max_margin_loss
 from micrograd.nn import MLP, Layer, Module, Neuron
 
@@ -311,3 +311,29 @@ def test_max_margin_loss_and_penalty_by_hand():
     assert close(penalty.data, 0.5) and close(p[0].grad, 0.4) and close(p[1].grad, -0.2)
     with pytest.raises(ValueError, match="2 scores but 1 labels"):
         max_margin_loss(s[:2], [1.0])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_one_node_losses_equal_their_elementary_expressions(seed):
+    rng = random.Random(seed)
+    labels = [rng.choice([-1.0, 1.0]) for _ in range(12)]
+    raw = [rng.uniform(-2, 2) for _ in labels]
+    raw[0] = labels[0]  # a margin of exactly 1: at the hinge's kink, no gradient
+    params_raw = [rng.uniform(-1, 1) for _ in range(9)]
+    results = []
+    for one_node in (True, False):
+        scores = [Value(v) for v in raw]
+        params = [Value(v) for v in params_raw]
+        if one_node:
+            loss = max_margin_loss(scores, labels) + l2_penalty(params, 0.01)
+        else:
+            hinge = sum((1 - y * s).relu() for s, y in zip(scores, labels, strict=True))
+            loss = hinge * (1.0 / len(scores)) + 0.01 * sum(p * p for p in params)
+        loss.backward()
+        results.append((loss.data, [v.grad for v in scores + params], len(topological_order(loss))))
+    (loss_1, grads_1, nodes_1), (loss_e, grads_e, nodes_e) = results
+    assert loss_1 == loss_e  # the same sums in the same order: the same float
+    assert all(close(a, b) for a, b in zip(grads_1, grads_e, strict=True))
+    assert grads_1[0] == 0.0 and any(g != 0.0 for g in grads_1[1:12])
+    assert nodes_1 == len(raw) + len(params_raw) + 3  # leaves, hinge, L2 and their sum
+    assert nodes_e > 4 * nodes_1
