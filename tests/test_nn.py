@@ -77,6 +77,7 @@ def test_original_micrograd_attributes_and_layers():
     assert all(-1.0 <= w.data <= 1.0 for w in neuron.w)
     assert isinstance(model([1.0, 2.0, 3.0]), Value)  # one output: a Value, not a list
     assert len(Layer(3, 2)([1.0, 2.0, 3.0])) == 2
+    assert Layer(3, 0)([1.0, 2.0, 3.0]) == []  # as in the original: a layer of no neurons
 
 
 def test_random_seed_makes_models_repeatable():

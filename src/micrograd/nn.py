@@ -95,8 +95,8 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         neurons = self.neurons
-        relu = neurons[0].nonlin
-        if all(n.fused and n.nonlin == relu for n in neurons):
+        relu = neurons[0].nonlin if neurons else True
+        if neurons and all(n.fused and n.nonlin == relu for n in neurons):
             # linear for every neuron at once: the inputs are sorted once, not once per neuron
             out = linear_layer(x, [n.w for n in neurons], [n.b for n in neurons], relu)
         else:
