@@ -1,7 +1,7 @@
-"""micrograd.nn, the fused ``linear`` op, the two-moons data and the losses.
+"""micrograd.nn, the two-moons data and the losses.
 
 Expected values come from hand computation, brute force with plain floats, the elementary
-graph of the same network, and PyTorch in float64; never from the code under test alone.
+formulas written with plain floats, and PyTorch in float64; never from the code under test alone.
 """
 
 import math
@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from micrograd.datasets import make_moons
-from micrograd.engine import Value, linear, linear_layer, topological_order
+from micrograd.engine import Value
 from micrograd.losses import l2_penalty, max_margin_loss
 from micrograd.nn import MLP, Layer, Module, Neuron
 
@@ -52,11 +52,10 @@ def test_zero_grad_resets_every_parameter():
 
 def test_neuron_is_relu_of_the_affine_sum():
     random.seed(1)
-    for fused in (True, False):
-        n = Neuron(3, fused=fused)
-        for x in ([1.0, 2.0, 3.0], [-1.0, 0.5, -2.0], [0.0, 0.0, 0.0]):
-            affine = n.b.data + sum(wi.data * xi for wi, xi in zip(n.w, x, strict=True))
-            assert close(n(x).data, max(0.0, affine))
+    n = Neuron(3)
+    for x in ([1.0, 2.0, 3.0], [-1.0, 0.5, -2.0], [0.0, 0.0, 0.0]):
+        affine = n.b.data + sum(wi.data * xi for wi, xi in zip(n.w, x, strict=True))
+        assert close(n(x).data, max(0.0, affine))
 
 
 def test_linear_neuron_passes_negative_values():
@@ -91,127 +90,19 @@ def test_random_seed_makes_models_repeatable():
 def test_wrong_number_of_inputs_is_a_clear_error():
     with pytest.raises(ValueError, match="takes 3 inputs, got 2"):
         Neuron(3)([1.0, 2.0])
-    with pytest.raises(ValueError, match="2 inputs but 3 weights"):
-        linear([1.0, 2.0], [Value(1.0)] * 3, Value(0.0))
 
 
-def test_linear_rejects_non_numbers_naming_the_type():
-    with pytest.raises(TypeError, match="str"):
-        linear(["1.0"], [Value(1.0)], Value(0.0))
+def test_non_number_inputs_are_refused_naming_the_type():
     with pytest.raises(TypeError, match="NoneType"):
         Neuron(2)([1.0, None])
+    with pytest.raises(TypeError, match="str"):
+        Neuron(1)(["1.0"])
 
 
-def test_linear_accepts_numpy_scalars():
-    out = linear(np.array([2.0, 3.0]), [Value(1.0), Value(1.0)], Value(0.5))
-    assert out.data == 5.5
-
-
-def test_linear_layer_checks_every_neuron_and_the_bias_count():
-    w = [Value(1.0), Value(1.0)]
-    with pytest.raises(ValueError, match="2 inputs but 3 weights"):
-        linear_layer([1.0, 2.0], [w, [*w, Value(0.0)]], [Value(0.0), Value(0.0)])
-    with pytest.raises(ValueError, match="2 weight vectors but 1 biases"):
-        linear_layer([1.0, 2.0], [w, w], [Value(0.0)])
-
-
-# --- fused graph == elementary graph ------------------------------------------------------
-
-
-def elementary_neuron(x, w, b, relu):
-    act = sum((wi * xi for wi, xi in zip(w, x, strict=True)), b)
-    return act.relu() if relu else act
-
-
-@pytest.mark.parametrize("relu", [True, False])
-@pytest.mark.parametrize("bias", [-3.0, -2.0, 0.0, 0.25, 2.0])  # -2.0 puts the sum at 0
-def test_linear_matches_elementary_neuron_on_mixed_inputs(relu, bias):
-    results = []
-    for fused in (True, False):
-        # A constant, a Value, and a Value used twice; the sum is bias + 3 - 3 + 1 + 1.
-        shared = Value(2.0)
-        x = [1.5, Value(-1.0), shared, shared]
-        w = [Value(2.0), Value(3.0), Value(0.5), Value(0.5)]
-        b = Value(bias)
-        out = linear(x, w, b, relu=relu) if fused else elementary_neuron(x, w, b, relu)
-        (out * out + out).backward()  # d/d(out) is 2*out + 1, never zero
-        results.append((out.data, b.grad, [wi.grad for wi in w], x[1].grad, shared.grad))
-    assert results[0] == results[1]
-    if relu and bias <= -2.0:  # the ReLU is off (or exactly at its kink): no gradient at all
-        assert results[0][1] == 0.0 and results[0][4] == 0.0
-    else:
-        assert results[0][1] != 0.0 and results[0][4] != 0.0
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_layer_matches_its_elementary_twin_on_mixed_inputs(seed):
-    results = []
-    for fused in (True, False):
-        random.seed(seed)
-        layer = Layer(4, 6, fused=fused)
-        rng = random.Random(seed)
-        x = [rng.uniform(-1, 1), Value(rng.uniform(-1, 1)), rng.uniform(-1, 1), Value(0.3)]
-        outs = layer(x)
-        sum(outs).backward()
-        results.append(
-            ([o.data for o in outs], [p.grad for p in layer.parameters()] + [x[1].grad, x[3].grad])
-        )
-    (data_f, grads_f), (data_e, grads_e) = results
-    assert data_f == data_e
-    assert any(d == 0 for d in data_f) and any(d > 0 for d in data_f)  # ReLUs off and on
-    assert all(close(g, h) for g, h in zip(grads_f, grads_e, strict=True))
-
-
-def test_layer_with_one_elementary_neuron_builds_that_one_elementary():
-    random.seed(3)
-    layer = Layer(2, 3)
-    layer.neurons[1].fused = False
-    outs = layer([Value(0.5), Value(-0.25)])
-    assert [o._op for o in outs] == ["relu(linear)", "ReLU", "relu(linear)"]
-    random.seed(3)
-    reference = Layer(2, 3)
-    assert [o.data for o in outs] == [o.data for o in reference([Value(0.5), Value(-0.25)])]
-
-
-def twin_models(nin, nouts, seed):
-    random.seed(seed)
-    fused = MLP(nin, nouts)
-    random.seed(seed)
-    elementary = MLP(nin, nouts, fused=False)
-    return fused, elementary
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_fused_matches_elementary_values_and_gradients(seed):
-    rng = random.Random(100 + seed)
-    fused, elementary = twin_models(3, [8, 8, 1], seed)
-    points = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(6)]
-    targets = [rng.uniform(-1, 1) for _ in points]
-    grads = []
-    for model in (fused, elementary):
-        # The inputs are Values too, so that gradients reach them through the first layer.
-        xs = [[Value(v) for v in p] for p in points]
-        loss = sum((model(x) - t) ** 2 for x, t in zip(xs, targets, strict=True))
-        loss.backward()
-        grads.append(
-            (loss.data, [p.grad for p in model.parameters()], [v.grad for x in xs for v in x])
-        )
-    (loss_f, params_f, inputs_f), (loss_e, params_e, inputs_e) = grads
-    assert close(loss_f, loss_e)
-    assert all(close(a, b) for a, b in zip(params_f, params_e, strict=True))
-    assert all(close(a, b) for a, b in zip(inputs_f, inputs_e, strict=True))
-    assert any(g != 0.0 for g in inputs_f)
-
-
-def test_fused_graph_is_smaller_and_drawable():
-    fused, elementary = twin_models(2, [16, 16, 1], 0)
-    from micrograd.engine import topological_order
-    from micrograd.graph import draw_dot
-
-    f = [v for v in topological_order(fused([0.5, -0.5])) if v._prev]
-    e = [v for v in topological_order(elementary([0.5, -0.5])) if v._prev]
-    assert len(e) > 8 * len(f)  # operations only: the leaves are the same
-    assert "linear" in draw_dot(fused([0.5, -0.5])).source
+def test_numpy_inputs_are_numbers():
+    n = Neuron(2, nonlin=False)
+    n.w[0].data, n.w[1].data, n.b.data = 1.0, 1.0, 0.5
+    assert n(np.array([2.0, 3.0])).data == 5.5
 
 
 # --- against PyTorch in float64 -----------------------------------------------------------
@@ -232,11 +123,10 @@ def torch_copy(model):
     return layers
 
 
-@pytest.mark.parametrize("fused", [True, False])
-def test_two_moons_step_matches_pytorch(fused):
+def test_two_moons_step_matches_pytorch():
     X, y = make_moons(40, noise=0.1, seed=3)
     random.seed(11)
-    model = MLP(2, [16, 16, 1], fused=fused)
+    model = MLP(2, [16, 16, 1])
     scores = [model(x) for x in X.tolist()]
     loss = max_margin_loss(scores, y.tolist()) + l2_penalty(model.parameters(), 1e-4)
     loss.backward()
@@ -312,29 +202,3 @@ def test_max_margin_loss_and_penalty_by_hand():
     assert close(penalty.data, 0.5) and close(p[0].grad, 0.4) and close(p[1].grad, -0.2)
     with pytest.raises(ValueError, match="2 scores but 1 labels"):
         max_margin_loss(s[:2], [1.0])
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_one_node_losses_equal_their_elementary_expressions(seed):
-    rng = random.Random(seed)
-    labels = [rng.choice([-1.0, 1.0]) for _ in range(12)]
-    raw = [rng.uniform(-2, 2) for _ in labels]
-    raw[0] = labels[0]  # a margin of exactly 1: at the hinge's kink, no gradient
-    params_raw = [rng.uniform(-1, 1) for _ in range(9)]
-    results = []
-    for one_node in (True, False):
-        scores = [Value(v) for v in raw]
-        params = [Value(v) for v in params_raw]
-        if one_node:
-            loss = max_margin_loss(scores, labels) + l2_penalty(params, 0.01)
-        else:
-            hinge = sum((1 - y * s).relu() for s, y in zip(scores, labels, strict=True))
-            loss = hinge * (1.0 / len(scores)) + 0.01 * sum(p * p for p in params)
-        loss.backward()
-        results.append((loss.data, [v.grad for v in scores + params], len(topological_order(loss))))
-    (loss_1, grads_1, nodes_1), (loss_e, grads_e, nodes_e) = results
-    assert loss_1 == loss_e  # the same sums in the same order: the same float
-    assert all(close(a, b) for a, b in zip(grads_1, grads_e, strict=True))
-    assert grads_1[0] == 0.0 and any(g != 0.0 for g in grads_1[1:12])
-    assert nodes_1 == len(raw) + len(params_raw) + 3  # leaves, hinge, L2 and their sum
-    assert nodes_e > 4 * nodes_1

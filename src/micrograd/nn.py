@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from micrograd.engine import Value, linear, linear_layer
+from micrograd.engine import Value
 
 
 class Module:
@@ -43,11 +43,6 @@ class Module:
 class Neuron(Module):
     """One unit: ``act = b + Σᵢ wᵢ·xᵢ``, output ``relu(act)``, or ``act`` if not ``nonlin``.
 
-    ``fused=True`` builds the whole neuron, ReLU included, as one ``linear`` node;
-    ``fused=False`` builds ``act`` from one ``*`` and one ``+`` node per input, then a
-    ``ReLU`` node: the elementary graph to draw or to study. Both give the same values
-    and gradients.
-
     >>> n = Neuron(2)
     >>> n.w[0].data, n.w[1].data = 1.0, -2.0
     >>> n.b.data = 0.5
@@ -61,18 +56,15 @@ class Neuron(Module):
     4
     """
 
-    def __init__(self, nin: int, nonlin: bool = True, fused: bool = True) -> None:
+    def __init__(self, nin: int, nonlin: bool = True) -> None:
         self.w = [Value(random.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
         self.b = Value(0.0, label="b")
         self.nonlin = nonlin
-        self.fused = fused
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"this neuron takes {len(self.w)} inputs, got {len(x)}: {x!r}")
-        if self.fused:
-            return linear(x, self.w, self.b, relu=self.nonlin)
-        act = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)  # noqa: B905 (checked)
         return act.relu() if self.nonlin else act
 
     def parameters(self) -> list[Value]:
@@ -94,13 +86,7 @@ class Layer(Module):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        neurons = self.neurons
-        relu = neurons[0].nonlin if neurons else True
-        if neurons and all(n.fused and n.nonlin == relu for n in neurons):
-            # linear for every neuron at once: the inputs are sorted once, not once per neuron
-            out = linear_layer(x, [n.w for n in neurons], [n.b for n in neurons], relu)
-        else:
-            out = [n(x) for n in neurons]
+        out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
@@ -113,8 +99,7 @@ class Layer(Module):
 class MLP(Module):
     """A multi-layer perceptron: ``nin`` inputs, then one layer per entry of ``nouts``.
 
-    Hidden layers use ReLU; the last layer is linear. Keyword arguments (``fused``) go
-    to every neuron.
+    Hidden layers use ReLU; the last layer is linear.
 
     >>> model = MLP(3, [4, 4, 1])
     >>> len(model.parameters())  # (3+1)*4 + (4+1)*4 + (4+1)*1
@@ -125,12 +110,10 @@ Layer of [ReLUNeuron(4), ReLUNeuron(4), ReLUNeuron(4), ReLUNeuron(4)], \
 Layer of [LinearNeuron(4)]]
     """
 
-    def __init__(self, nin: int, nouts: Sequence[int], **kwargs: bool) -> None:
+    def __init__(self, nin: int, nouts: Sequence[int]) -> None:
         sizes = [nin, *nouts]
         last = len(nouts) - 1
-        self.layers = [
-            Layer(sizes[i], sizes[i + 1], nonlin=i != last, **kwargs) for i in range(len(nouts))
-        ]
+        self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != last) for i in range(len(nouts))]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         for layer in self.layers:
