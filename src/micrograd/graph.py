@@ -53,8 +53,8 @@ def draw_dot(
     value it produced. ``rankdir="LR"`` lays the graph out left to right, ``"TB"`` top to
     bottom. In a notebook the returned object displays itself as an image.
 
-    A graph of more than ``max_nodes`` values is refused: Graphviz needs minutes for a few
-    thousand and can crash on a hundred thousand. Raise ``max_nodes`` to draw it anyway.
+    A graph of more than ``max_nodes`` values is refused: Graphviz slows down sharply on
+    large graphs and can crash on huge ones. Raise ``max_nodes`` to draw it anyway.
 
     >>> from micrograd.engine import Value
     >>> x = Value(3.0, label="x")
