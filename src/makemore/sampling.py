@@ -7,6 +7,7 @@ from bisect import bisect_left
 
 import torch
 
+from makemore.checks import whole_number
 from makemore.vocab import Vocab
 
 
@@ -101,8 +102,7 @@ def sample_words(
     >>> sample_words(probs, v, 4, torch.Generator().manual_seed(0))
     ['ab', 'ab', 'a', 'a']
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError(f"the number of words must be a whole number >= 0, not {n!r}")
+    n = whole_number(n, "the number of words")
     rows, size = probs.shape
     if size != len(vocab):
         raise ValueError(f"a table of {size} columns does not fit a vocabulary of {len(vocab)}")

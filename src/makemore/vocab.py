@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import torch
 
+from makemore.checks import whole_number
+
 BOUNDARY = "."
 
 
@@ -121,8 +123,7 @@ def table_shape(vocab_size: int, context: int, bytes_per_entry: int = 16) -> tup
     >>> table_shape(27, 2)
     (729, 27)
     """
-    if isinstance(context, bool) or not isinstance(context, int) or context < 1:
-        raise ValueError(f"the context length must be a whole number >= 1, not {context!r}")
+    context = whole_number(context, "the context length", minimum=1)
     rows = vocab_size**context
     entries = rows * vocab_size
     needed = entries * bytes_per_entry
