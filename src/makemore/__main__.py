@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import shutil
+import signal
+import stat
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from importlib import metadata
 from pathlib import Path
 
 import torch
@@ -15,17 +21,37 @@ from tqdm import tqdm
 from makemore import storage
 from makemore.counting import CountModel
 from makemore.neural import NeuralModel
+from makemore.smoothing import InterpolatedModel, KneserNeyModel
 from makemore.vocab import UnknownCharacterError, Vocab, examples, table_shape
-from makemore.words import bundled_names, read_numbered_words, split_words
+from makemore.words import WordListError, bundled_names, read_numbered_words, split_words
 
 LECTURE_SEED = 2147483647
+TYPES = ("counts", "net", "bigram", "interpolated", "kneser-ney")
+MAX_BYTES = 100_000_000
+# A table of V**k rows with V >= 2 has at least 2**k rows: no memory holds k >= 64.
+MAX_CONTEXT = 63
+
+EXAMPLES = """\
+examples:
+  makemore                               bigram counts of the bundled names
+  makemore -i words.txt -o w --context 3 counts of three characters of context
+  makemore --type net --steps 1000       the neural net, trained longer
+  makemore --type kneser-ney --context 3 Kneser-Ney smoothing, tuned on dev
+  makemore -o w --sample-only -n 20      20 more words from the saved model
+  makemore -o w --sample-only -i new.txt the saved model's loss on other words
+  makemore -o w --test                   ... and, once, its loss on the test words
+
+A run holds a lock (.makemore.lock) on its work directory, so that two runs
+cannot train into one directory at once; model.pt is replaced atomically.
+"""
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, without the usage text."""
+    """An argument parser whose errors are one line between the usage and a hint."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        hint = f"Try '{self.prog} --help' for more information."
+        self.exit(2, f"{self.format_usage()}{self.prog}: error: {message}\n{hint}\n")
 
 
 def _number(kind: type, low: float, inclusive: bool, what: str, high: float = math.inf):
@@ -50,77 +76,104 @@ def _number(kind: type, low: float, inclusive: bool, what: str, high: float = ma
     return parse
 
 
+def _version() -> str:
+    try:
+        return metadata.version("spelled-out")
+    except metadata.PackageNotFoundError:  # running from a source tree
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's options, named as in the original makemore script."""
     parser = _Parser(
-        prog="makemore", description="Train a character-level model and make up words."
+        prog="makemore",
+        usage="%(prog)s [-i FILE] [-o DIR] [--type TYPE] [--context K] [options]",
+        description="Train a character-level model and make up words.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "-i", "--input-file", help="words, one per line (default: the bundled names)"
-    )
-    parser.add_argument(
+    add = parser.add_argument
+    add("-i", "--input-file", help="words, one per line (default: the bundled names)")
+    add(
         "-o",
         "--work-dir",
         default="out",
         help="where model.pt is saved and loaded (default: %(default)s)",
     )
-    parser.add_argument(
+    add(
         "--type",
-        choices=["counts", "net"],
+        choices=TYPES,
         default="counts",
-        help="model type (default: %(default)s)",
+        help="model type; bigram is the net with context 1 (default: %(default)s)",
     )
-    parser.add_argument(
+    add(
         "--context",
-        type=_number(int, 1, True, "the context length"),
+        type=_number(int, 1, True, "the context length", high=MAX_CONTEXT + 1),
         default=1,
         help="characters of context, k (1 = bigram) (default: %(default)s)",
     )
-    parser.add_argument(
+    add(
         "--seed",
         type=_number(int, 0, True, "the seed", high=2**63),
         default=LECTURE_SEED,
-        help="seed of the net's initial weights and of the sampler (default: %(default)s, the lecture's)",
+        help="seed of the initial weights and of the sampler (default: the lecture's)",
     )
-    parser.add_argument(
-        "--sample-only", action="store_true", help="only sample from the saved model"
-    )
-    parser.add_argument(
+    add("--sample-only", action="store_true", help="only sample from the saved model")
+    add(
         "-n",
         "--num-samples",
         type=_number(int, 1, True, "the number of samples"),
         default=10,
         help="number of words to print (default: %(default)s)",
     )
-    parser.add_argument(
+    add(
+        "--test",
+        action="store_true",
+        help="also report the test loss; look at it once, for the model you keep,"
+        " or it stops being an honest estimate",
+    )
+    add(
         "--smoothing",
         type=_number(float, 0, True, "the smoothing"),
         default=1.0,
         help="add-k smoothing of the counts (default: %(default)s)",
     )
-    parser.add_argument(
+    add(
         "--steps",
         type=_number(int, 0, True, "the number of steps"),
         default=267,
         help="gradient-descent updates of the net (default: %(default)s)",
     )
-    parser.add_argument(
+    add(
         "--lr",
         type=_number(float, 0, False, "the learning rate"),
         default=50.0,
         help="learning rate of the net (default: %(default)s)",
     )
-    parser.add_argument(
+    add(
         "--reg",
         type=_number(float, 0, True, "the regularisation"),
         default=0.01,
-        help="strength of the net's regulariser reg * mean(W**2) (default: %(default)s)",
+        help="the net's regulariser reg * mean(W**2) (default: %(default)s)",
     )
+    add(
+        "--max-bytes",
+        type=_number(int, 1, True, "--max-bytes"),
+        default=MAX_BYTES,
+        help="refuse input files larger than this (default: %(default)s)",
+    )
+    add(
+        "--force",
+        action="store_true",
+        help="replace a model.pt in the work directory that is not a makemore model",
+    )
+    add("--version", action="version", version=f"%(prog)s {_version()}")
     return parser
 
 
-def _read(path: Path, vocab: Vocab | None = None) -> list[str]:
+def _read(path: Path, max_bytes: int, vocab: Vocab | None = None) -> list[str]:
     """The words of ``path``; with ``vocab``, every character must be in it."""
+    check_input(path, max_bytes)
     words, lines = read_numbered_words(path)
     for word, line in zip(words, lines, strict=True):
         if "." in word:
@@ -140,48 +193,88 @@ def _read(path: Path, vocab: Vocab | None = None) -> list[str]:
     return words
 
 
-def _train(args: argparse.Namespace, work_dir: Path, log) -> storage.Model:
-    path = Path(args.input_file) if args.input_file else bundled_names()
-    words = _read(path)
-    vocab = Vocab.from_words(words)
-    table_shape(len(vocab), args.context)  # refuse a table too large before anything else
-    train, dev, test = split_words(words)
-    shown = path if args.input_file else "bundled names.txt"
-    log(
-        f"{shown}: {len(words):,} words ({len(train):,} train, {len(dev):,} dev, {len(test):,} test),"
-        f" {len(vocab)} characters with '.'"
-    )
-    settings = {"input_file": str(path), "context": args.context, "seed": args.seed}
-    if args.type == "counts":
-        model: storage.Model = CountModel.fit(train, vocab, args.context, args.smoothing)
-        settings["smoothing"] = args.smoothing
-    else:
-        with tqdm(
-            total=args.steps, desc="training", unit="step", file=sys.stderr, disable=None
-        ) as bar:
+@contextmanager
+def _progress(steps: int, log: Callable[[str], None]) -> Iterator[Callable[[int, float], None]]:
+    """A progress callback: a bar on a terminal, else a line now and then, as makemore.py.
 
-            def progress(step: int, loss: float) -> None:
+    The lines come every power of ten that gives at most ten of them, and at the end.
+    """
+    if sys.stderr.isatty():
+        with tqdm(total=steps, desc="training", unit="step", file=sys.stderr) as bar:
+
+            def update(step: int, loss: float) -> None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
 
+            yield update
+        return
+    every = 10 ** max(1, math.ceil(math.log10(max(steps, 1))) - 1)
+
+    def line(step: int, loss: float) -> None:
+        if step % every == 0 or step == steps:
+            log(f"step {step} | loss {loss:.4f}")
+
+    yield line
+
+
+def _fit(args: argparse.Namespace, vocab: Vocab, train: list[str], dev: list[str], log):
+    """Train the model ``args`` asks for; returns it and the settings to save with it."""
+    k = args.context
+    if args.type == "counts":
+        return CountModel.fit(train, vocab, k, args.smoothing), {"smoothing": args.smoothing}
+    if args.type in ("net", "bigram"):
+        with _progress(args.steps, log) as progress:
             model = NeuralModel.fit(
-                train, vocab, args.context, args.steps, args.lr, args.reg, args.seed, progress
+                train, vocab, k, args.steps, args.lr, args.reg, args.seed, progress
             )
-        settings.update(steps=args.steps, lr=args.lr, reg=args.reg, losses=model.losses)
-    scores = {
-        name: model.nll(part) if part else None
-        for name, part in [("train", train), ("dev", dev), ("test", test)]
-    }
+        if model.losses and not math.isfinite(model.losses[-1]):
+            log("the training diverged: try a smaller --lr or --reg")
+        return model, {"steps": args.steps, "lr": args.lr, "reg": args.reg, "losses": model.losses}
+    if args.type == "interpolated":
+        model = InterpolatedModel.fit(train, dev, vocab, k)
+        weights = [round(w, 4) for w in model.weights.tolist()]
+        log(f"interpolation weights, chosen on dev: {weights}")
+        return model, {}
+    model = KneserNeyModel.fit(train, dev, vocab, k)
+    log(f"Kneser-Ney discount, chosen on dev: {model.discount}")
+    return model, {}
+
+
+def _train(args: argparse.Namespace, log, saved: list[Path]) -> storage.Model:
+    path = Path(args.input_file) if args.input_file else bundled_names()
+    if args.type == "bigram" and args.context != 1:
+        raise ValueError(f"--type bigram has context 1, not {args.context}; use --type net")
+    words = _read(path, args.max_bytes)
+    vocab = Vocab.from_words(words)
+    rows, size = table_shape(len(vocab), args.context)  # refuse a table too large now
+    train, dev, test = split_words(words)
+    shown = path if args.input_file else "bundled names.txt"
     log(
-        "average NLL  "
-        + "  ".join(
-            f"{name} {score:.4f}" if score is not None else f"{name} -"
-            for name, score in scores.items()
-        )
+        f"{shown}: {len(words):,} words ({len(train):,} train, {len(dev):,} dev,"
+        f" {len(test):,} test), {len(vocab)} characters with '.'"
     )
-    settings["nll"] = scores
-    work_dir.mkdir(parents=True, exist_ok=True)
-    storage.save_model(model, work_dir / storage.MODEL_FILE, settings)
+    if args.type in ("interpolated", "kneser-ney") and not dev:
+        raise ValueError(
+            f"{path}: {len(words)} words leave no dev words to tune {args.type} on"
+            " (it needs at least 10)"
+        )
+    work_dir = Path(args.work_dir)
+    file_size = rows * size * 8 + 32 * args.steps  # the table, and the net's losses
+    with work_directory(work_dir, args.force, file_size):
+        model, settings = _fit(args, vocab, train, dev, log)
+        parts = [("train", train), ("dev", dev)] + ([("test", test)] if args.test else [])
+        scores = {name: model.nll(part) if part else None for name, part in parts}
+        log(
+            "average NLL  "
+            + "  ".join(
+                f"{name} {score:.4f}" if score is not None else f"{name} -"
+                for name, score in scores.items()
+            )
+        )
+        run = {"input_file": str(path), "type": args.type, "context": args.context}
+        training = {**run, "seed": args.seed, **settings, "nll": scores}
+        storage.save_model(model, work_dir / storage.MODEL_FILE, training)
+    saved.append(work_dir / storage.MODEL_FILE)
     log(f"saved {work_dir / storage.MODEL_FILE}")
     return model
 
@@ -190,35 +283,145 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
-    except SystemExit as stop:  # --help, or a bad option already reported in one line
+    except SystemExit as stop:  # --help, --version, or a bad option already reported
         return int(stop.code or 0)
     work_dir = Path(args.work_dir)
+    saved: list[Path] = []
 
     def log(message: str) -> None:
         print(message, file=sys.stderr)
 
-    try:
-        if args.sample_only:
-            model, _ = storage.load_model(work_dir / storage.MODEL_FILE)
-            if args.input_file:
-                words = _read(Path(args.input_file), model.vocab)
-                log(f"{args.input_file}: average NLL {model.nll(words):.4f}")
-        else:
-            if work_dir.exists() and not work_dir.is_dir():
-                raise ValueError(f"{work_dir}: the work directory is a file")
-            model = _train(args, work_dir, log)
-        for word in model.sample(args.num_samples, torch.Generator().manual_seed(args.seed)):
-            print(word)
-    except (ValueError, OSError) as error:
-        log(f"makemore: error: {error}")
-        return 2
-    except KeyboardInterrupt:
-        log("makemore: interrupted; nothing was saved")
-        return 130
+    def stopped(how: str) -> str:
+        done = f"{saved[0]} was saved" if saved else "nothing was saved"
+        return f"makemore: {how}; {done}"
+
+    with terminate_as_exception():
+        try:
+            if args.sample_only:
+                model, _ = storage.load_model(work_dir / storage.MODEL_FILE)
+                if args.input_file:
+                    words = _read(Path(args.input_file), args.max_bytes, model.vocab)
+                    log(f"{args.input_file}: average NLL {model.nll(words):.4f}")
+            else:
+                model = _train(args, log, saved)
+            generator = torch.Generator().manual_seed(args.seed)
+            for word in model.sample(args.num_samples, generator):
+                print(word)
+        except (ValueError, OSError) as error:
+            log(f"makemore: error: {error}")
+            return 2
+        except MemoryError:
+            log(stopped("error: out of memory"))
+            return 2
+        except RuntimeError as error:  # PyTorch reports memory it cannot get this way
+            if "can't allocate memory" not in str(error):
+                raise
+            log(stopped("error: out of memory"))
+            return 2
+        except KeyboardInterrupt:
+            log(stopped("interrupted"))
+            return 130
+        except Terminated:
+            log(stopped("terminated"))
+            return 143
     return 0
+
+
+LOCK_FILE = ".makemore.lock"
+
+
+class Terminated(Exception):
+    """SIGTERM arrived (see :func:`terminate_as_exception`)."""
+
+
+@contextmanager
+def terminate_as_exception() -> Iterator[None]:
+    """Within the body, SIGTERM raises :class:`Terminated` instead of ending Python at
+    once, so that ``finally`` blocks run; the old handler is restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def check_input(path: Path, max_bytes: int) -> None:
+    """Refuse, before reading it, a device or a file of more than ``max_bytes`` bytes."""
+    try:
+        info = path.stat()
+    except OSError:
+        return  # the word reader names what is wrong with the file
+    if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
+        raise WordListError(f"{path}: is a device, not a word list")
+    if info.st_size > max_bytes:
+        raise WordListError(
+            f"{path}: {info.st_size:,} bytes, more than the {max_bytes:,} that"
+            " --max-bytes allows (raise it to read this file)"
+        )
+
+
+def _lock(file, work_dir: Path) -> None:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as --help says
+        return
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise ValueError(
+            f"{work_dir}: another makemore run is using this work directory;"
+            " wait for it or choose another -o"
+        ) from None
+
+
+@contextmanager
+def work_directory(work_dir: Path, force: bool, file_size: int) -> Iterator[None]:
+    """Check, before training, that a model of about ``file_size`` bytes can be saved in
+    ``work_dir``, and hold the directory's lock until the body has saved it."""
+    if work_dir.exists() and not work_dir.is_dir():
+        raise ValueError(f"{work_dir}: the work directory is a file")
+    created = not work_dir.exists()
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(work_dir / LOCK_FILE, "a")  # held until the end
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise OSError(f"{work_dir}: cannot write in the work directory ({reason})") from None
+    done = False
+    try:
+        _lock(lock, work_dir)
+        target = work_dir / storage.MODEL_FILE
+        if target.exists() and not force:
+            try:
+                storage.load_model(target)
+            except storage.ModelFileError as error:
+                raise ValueError(f"{error}; it is left alone (--force replaces it)") from None
+        free = shutil.disk_usage(work_dir).free
+        if free < file_size + 2**16:
+            raise OSError(
+                f"{work_dir}: {free:,} bytes free on the disk,"
+                f" and the model needs about {file_size:,}"
+            )
+        storage.remove_stale_temporaries(target)
+        yield
+        done = True
+    finally:
+        lock.close()
+        if created and not done:
+            (work_dir / LOCK_FILE).unlink(missing_ok=True)
+            with suppress(OSError):
+                work_dir.rmdir()
 
 
 # The notebook kernel that runs this book is also a module named "__main__", but only
 # `python -m makemore` runs it as part of the package, so the book does not start it here.
+# (This comes last: the module must be complete before it runs.)
 if __name__ == "__main__" and __package__ == "makemore":
     sys.exit(main())

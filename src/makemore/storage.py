@@ -3,28 +3,68 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
+import re
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from makemore.counting import CountModel
+from makemore.model import TableModel
 from makemore.neural import NeuralModel
+from makemore.smoothing import InterpolatedModel, KneserNeyModel
 from makemore.vocab import Vocab
 
 FORMAT = "makemore-model"
 VERSION = 1
 MODEL_FILE = "model.pt"
 
-Model = CountModel | NeuralModel
+Model = TableModel
 
 
 class ModelFileError(ValueError):
-    """A model file that is missing, unreadable or not a makemore model."""
+    """A model file that is missing, unreadable or not a makemore model.
+
+    ``reason`` is what is wrong, without the file name.
+    """
+
+    def __init__(self, path: str | Path, problem: str, reason: str | None = None) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.reason = reason or problem
+
+
+class SavedTable(TableModel):
+    """A model known only by its float32 table of probabilities ``table``."""
+
+    def __init__(self, vocab: Vocab, table: torch.Tensor, context: int) -> None:
+        self.vocab, self.table, self.context = vocab, table, context
+
+    def probs(self) -> torch.Tensor:
+        return self.table
+
+
+def model_parts(model: Model) -> tuple[str, torch.Tensor, dict[str, Any]]:
+    """The type name of ``model``, its table and its settings, as the file keeps them."""
+    if isinstance(model, CountModel):
+        return "counts", model.counts, {"smoothing": model.smoothing}
+    if isinstance(model, NeuralModel):
+        return "net", model.weights, {}
+    if isinstance(model, InterpolatedModel):
+        return "interpolated", model.counts, {"weights": model.weights.tolist()}
+    if isinstance(model, KneserNeyModel):
+        return "kneser-ney", model.counts, {"discount": model.discount}
+    if isinstance(model, TableModel):
+        return "table", model.probs().float(), {}
+    raise TypeError(f"cannot save a {type(model).__name__}, which is not a TableModel")
 
 
 def save_model(model: Model, path: str | Path, training: dict[str, Any] | None = None) -> None:
@@ -38,36 +78,33 @@ def save_model(model: Model, path: str | Path, training: dict[str, Any] | None =
     >>> torch.equal(loaded.counts, m.counts), loaded.vocab == m.vocab, meta["training"]
     (True, True, {'note': 'tiny'})
     """
+    kind, table, settings = model_parts(model)
     metadata: dict[str, Any] = {
+        "type": kind,
         "vocab": "".join(model.vocab.itos[1:]),
         "context": model.context,
+        **settings,
         "training": training or {},
     }
-    if isinstance(model, CountModel):
-        metadata.update(type="counts", smoothing=model.smoothing)
-        table = model.counts
-    else:
-        metadata["type"] = "net"
-        table = model.weights
     payload = {
         "format": FORMAT,
         "version": VERSION,
         "metadata": json.dumps(metadata),
         "table": table.detach().contiguous(),
     }
-    path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            torch.save(payload, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    write_model_file(Path(path), buffer.getbuffer())
+
+
+def _is_power(rows: int, size: int, k: int) -> bool:
+    """Whether ``rows == size ** k``, without computing a huge power for an absurd ``k``."""
+    power = 1
+    for _ in range(k):
+        power *= size
+        if power > rows:  # size >= 2, so this ends after at most log2(rows) + 1 steps
+            return False
+    return power == rows
 
 
 def load_model(path: str | Path) -> tuple[Model, dict[str, Any]]:
@@ -78,46 +115,186 @@ def load_model(path: str | Path) -> tuple[Model, dict[str, Any]]:
     """
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"{path}: no model file")
+        raise ModelFileError(path, "no model file")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch reports corrupt files with many exception types
-        raise ModelFileError(
-            f"{path}: not a makemore model file (torch.load could not read it: {type(error).__name__})"
-        ) from None
+        reason = f"torch.load could not read it: {type(error).__name__}"
+        raise ModelFileError(path, f"not a makemore model file ({reason})") from None
 
     def bad(problem: str) -> ModelFileError:
-        return ModelFileError(f"{path}: not a valid makemore model file ({problem})")
+        return ModelFileError(path, f"not a valid makemore model file ({problem})", problem)
 
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise bad("it has no makemore format marker")
     if payload.get("version") != VERSION:
-        raise bad(f"version {payload.get('version')!r}, this makemore reads version {VERSION}")
+        version = payload.get("version")
+        raise bad(f"version {version!r}, this makemore reads version {VERSION}")
     try:
         metadata = json.loads(payload["metadata"])
         kind, chars, context = metadata["type"], metadata["vocab"], metadata["context"]
         table = payload["table"]
     except (KeyError, TypeError, ValueError) as error:
         raise bad(f"metadata unreadable: {error}") from None
-    if not isinstance(chars, str) or "".join(Vocab(chars).itos[1:]) != chars:
+    if not isinstance(chars, str) or not chars or "".join(Vocab(chars).itos[1:]) != chars:
         raise bad("the vocabulary is not a string of distinct sorted characters")
     if isinstance(context, bool) or not isinstance(context, int) or context < 1:
         raise bad(f"context length {context!r}")
     vocab = Vocab(chars)
-    if not isinstance(table, torch.Tensor) or tuple(table.shape) != (
-        len(vocab) ** context,
-        len(vocab),
+    if (
+        not isinstance(table, torch.Tensor)
+        or table.dim() != 2
+        or table.shape[1] != len(vocab)
+        or not _is_power(table.shape[0], len(vocab), context)
     ):
         raise bad("the table does not fit the vocabulary and context length")
-    if kind == "counts":
-        smoothing = metadata.get("smoothing")
-        if table.dtype != torch.int64 or bool((table < 0).any()):
-            raise bad("the counts are not non-negative int64")
-        if not isinstance(smoothing, int | float) or not (0 <= smoothing < math.inf):
-            raise bad(f"smoothing {smoothing!r}")
-        return CountModel(vocab, table, context, smoothing), metadata
-    if kind == "net":
+    if kind == "net" or kind == "table":
         if table.dtype != torch.float32 or not bool(torch.isfinite(table).all()):
             raise bad("the weights are not finite float32")
-        return NeuralModel(vocab, table, context), metadata
-    raise bad(f"model type {kind!r}")
+        if kind == "net":
+            return NeuralModel(vocab, table, context), metadata
+        if bool((table < 0).any()) or not torch.allclose(table.sum(1), torch.ones(1)):
+            raise bad("the rows of the table are not probabilities")
+        return SavedTable(vocab, table, context), metadata
+    if table.dtype != torch.int64 or bool((table < 0).any()):
+        raise bad("the counts are not non-negative int64")
+    settings = {"counts": "smoothing", "interpolated": "weights", "kneser-ney": "discount"}
+    if kind not in settings:
+        raise bad(f"model type {kind!r}")
+    value = metadata.get(settings[kind])
+    numbers = value if kind == "interpolated" and isinstance(value, list) else [value]
+    if not all(isinstance(x, int | float) and math.isfinite(x) for x in numbers):
+        raise bad(f"{settings[kind]} {value!r}")
+    try:
+        if kind == "counts":
+            return CountModel(vocab, table, context, value), metadata
+        if kind == "interpolated":
+            return InterpolatedModel(vocab, table, context, value), metadata
+        return KneserNeyModel(vocab, table, context, value), metadata
+    except ValueError as error:  # the model's own check of its settings
+        raise bad(str(error)) from None
+
+
+class ModelSaveError(OSError):
+    """A model that could not be saved; the message says why and what was kept."""
+
+
+class SaveInterrupted(KeyboardInterrupt):
+    """A signal arrived during a save, which was abandoned; raised only if the signal's
+    own handler returns instead of raising."""
+
+
+class _Pending:
+    """A signal handler that only records the signals it receives."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.received.append(signum)
+
+    def raise_if_any(self) -> None:
+        if self.received:
+            raise SaveInterrupted(f"signal {self.received[0]} during a save")
+
+
+@contextmanager
+def deferred_signals(
+    signums: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM),
+) -> Iterator[_Pending]:
+    """Hold back ``signums`` during the body, then deliver them to their own handlers.
+
+    Ignored signals stay ignored. Only the main thread can set handlers; in another
+    thread the body runs with the handlers as they are.
+    """
+    pending = _Pending()
+    if threading.current_thread() is not threading.main_thread():
+        yield pending
+        return
+    previous = {}
+    for signum in signums:
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            previous[signum] = signal.signal(signum, pending)
+    try:
+        yield pending
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(pending.received):
+            signal.raise_signal(signum)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only portable way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or a number too big to be one of ours
+    return True
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove the temporary files of saves to ``path`` whose process no longer runs.
+
+    Returns the files removed. Only POSIX systems can check a process cheaply (on
+    Windows, ``os.kill`` would end it), so elsewhere nothing is removed.
+    """
+    if os.name != "posix":
+        return []
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.\w+\.tmp")
+    removed = []
+    try:
+        entries = list(path.parent.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match and not _running(int(match[1])):
+            entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+
+
+def write_model_file(path: Path, data: bytes | memoryview) -> None:
+    """Make ``path`` a model file with the bytes ``data``, or leave it as it was.
+
+    ``data`` goes to a temporary file in the same directory, which is synced, given the
+    permissions of the umask and loaded back before it is renamed over ``path``.
+    SIGINT and SIGTERM wait until then (:func:`deferred_signals`); if one came, the
+    temporary file is removed and the signal delivered. Any other failure removes it
+    too and raises :class:`ModelSaveError` saying why, and that the old file was kept.
+    """
+    remove_stale_temporaries(path)
+    kept = "the previous model was kept" if path.exists() else "nothing was written"
+    temporary = None
+    with deferred_signals() as pending:
+        try:
+            descriptor, temporary = tempfile.mkstemp(
+                prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+            )
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.chmod(temporary, 0o666 & ~_umask())
+            load_model(temporary)
+            pending.raise_if_any()
+            os.replace(temporary, path)
+        except BaseException as error:
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
+            if isinstance(error, ModelFileError):
+                reason = f"it would not load back: {error.reason}"
+                raise ModelSaveError(f"{path}: not saved, {reason}; {kept}") from None
+            if isinstance(error, OSError):
+                reason = error.strerror or str(error)
+                raise ModelSaveError(f"{path}: not saved ({reason}); {kept}") from None
+            raise
