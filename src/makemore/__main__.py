@@ -20,9 +20,11 @@ from tqdm import tqdm
 
 from makemore import storage
 from makemore.counting import CountModel
+from makemore.limits import table_shape
 from makemore.neural import NeuralModel
+from makemore.sampling import MAX_LENGTH, CutWord, sample_words
 from makemore.smoothing import InterpolatedModel, KneserNeyModel
-from makemore.vocab import UnknownCharacterError, Vocab, examples, table_shape
+from makemore.vocab import UnknownCharacterError, Vocab, check_words
 from makemore.words import WordListError, bundled_names, read_numbered_words, split_words
 
 LECTURE_SEED = 2147483647
@@ -127,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="number of words to print (default: %(default)s)",
     )
     add(
+        "--max-length",
+        type=_number(int, 1, True, "the maximum length"),
+        default=MAX_LENGTH,
+        help="cut a sampled word that reaches this many characters without ending;"
+        " it is printed with (cut) after it (default: %(default)s)",
+    )
+    add(
         "--test",
         action="store_true",
         help="also report the test loss; look at it once, for the model you keep,"
@@ -175,21 +184,15 @@ def _read(path: Path, max_bytes: int, vocab: Vocab | None = None) -> list[str]:
     """The words of ``path``; with ``vocab``, every character must be in it."""
     check_input(path, max_bytes)
     words, lines = read_numbered_words(path)
-    for word, line in zip(words, lines, strict=True):
-        if "." in word:
-            raise ValueError(f"{path}:{line}: the word {word!r} contains '.', the start/end marker")
-    if vocab is not None:
-        try:
-            examples(words, vocab)
-        except UnknownCharacterError:
-            for word, line in zip(words, lines, strict=True):
-                unknown = sorted(set(word) - set(vocab.stoi))
-                if unknown:
-                    raise ValueError(
-                        f"{path}:{line}: the word {word!r} has {unknown[0]!r},"
-                        " which the model's vocabulary does not contain"
-                    ) from None
-            raise
+    try:
+        check_words(words, vocab)
+    except UnknownCharacterError as error:
+        where = f"{path}:{lines[error.index]}: the word {error.word!r}"
+        if error.char == ".":
+            raise ValueError(f"{where} contains '.', the start/end marker") from None
+        raise ValueError(
+            f"{where} has {error.char!r}, which the model's vocabulary does not contain"
+        ) from None
     return words
 
 
@@ -305,8 +308,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 model = _train(args, log, saved)
             generator = torch.Generator().manual_seed(args.seed)
-            for word in model.sample(args.num_samples, generator):
-                print(word)
+            words = sample_words(
+                model.probs(), model.vocab, args.num_samples, generator, args.max_length
+            )
+            for word in words:
+                print(f"{word} (cut)" if isinstance(word, CutWord) else word)
         except (ValueError, OSError) as error:
             log(f"makemore: error: {error}")
             return 2

@@ -9,11 +9,13 @@ import torch
 
 from makemore.checks import finite_number
 from makemore.model import TableModel
-from makemore.vocab import Vocab, examples, table_shape
+from makemore.vocab import Vocab, examples
 
 
 def count_table(words: Sequence[str], vocab: Vocab, context: int = 1) -> torch.Tensor:
     """``N[c, j]``: how often character ``j`` follows context ``c`` in ``words`` (int64).
+
+    The table has ``len(vocab) ** context`` rows.
 
     >>> v = Vocab("abemv")
     >>> N = count_table(["emma", "ava"], v)
@@ -22,9 +24,9 @@ def count_table(words: Sequence[str], vocab: Vocab, context: int = 1) -> torch.T
     >>> int(N.sum())  # one count per character and one per word end
     9
     """
-    rows, size = table_shape(len(vocab), context)
     x, y = examples(words, vocab, context)
-    return torch.bincount(x * size + y, minlength=rows * size).reshape(rows, size)
+    size = len(vocab)
+    return torch.bincount(x * size + y, minlength=size ** (context + 1)).reshape(-1, size)
 
 
 class CountModel(TableModel):
@@ -45,15 +47,9 @@ class CountModel(TableModel):
     def __init__(
         self, vocab: Vocab, counts: torch.Tensor, context: int = 1, smoothing: float = 1.0
     ) -> None:
-        rows, size = table_shape(len(vocab), context)
-        if tuple(counts.shape) != (rows, size):
-            raise ValueError(
-                f"counts of shape {tuple(counts.shape)} do not fit a vocabulary of {size}"
-                f" and context length {context}"
-            )
+        self.context = self.check_table(counts, vocab, context, "counts")
         self.vocab = vocab
         self.counts = counts
-        self.context = context
         self.smoothing = finite_number(smoothing, "the smoothing")
 
     @classmethod

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import torch
 
 from makemore.evaluation import average_nll
-from makemore.sampling import sample_words
-from makemore.vocab import Vocab
+from makemore.sampling import MAX_LENGTH, sample_words
+from makemore.vocab import Vocab, contexts_of_length
 
 
 class TableModel:
@@ -28,10 +28,31 @@ class TableModel:
         """The float32 table of next-character probabilities, one row per context."""
         raise NotImplementedError(f"{type(self).__name__} does not define probs()")
 
+    @staticmethod
+    def check_table(table: torch.Tensor, vocab: Vocab, context: int, what: str) -> int:
+        """The context length, if ``table`` is (``len(vocab) ** context``, ``len(vocab)``).
+
+        Otherwise ``ValueError`` naming ``what``, the table's role.
+        """
+        size = len(vocab)
+        rows = contexts_of_length(size, context)
+        if tuple(table.shape) != (rows, size):
+            raise ValueError(
+                f"{what} of shape {tuple(table.shape)} do not fit a vocabulary of {size}"
+                f" and context length {context}"
+            )
+        return context
+
     def nll(self, words: Sequence[str]) -> float:
         """The average negative log-likelihood of ``words``: :func:`average_nll`."""
         return average_nll(self.probs(), words, self.vocab)
 
-    def sample(self, n: int, generator: torch.Generator) -> list[str]:
-        """``n`` words drawn with :func:`makemore.sampling.sample_words`."""
-        return sample_words(self.probs(), self.vocab, n, generator)
+    def sample(
+        self,
+        n: int,
+        generator: torch.Generator,
+        max_length: int = MAX_LENGTH,
+    ) -> list[str]:
+        """``n`` words drawn with :func:`makemore.sampling.sample_words`; a word longer
+        than ``max_length`` characters is cut and returned as a ``CutWord``."""
+        return sample_words(self.probs(), self.vocab, n, generator, max_length)

@@ -10,7 +10,7 @@ import torch
 from makemore.checks import finite_number, whole_number
 from makemore.counting import count_table
 from makemore.model import TableModel
-from makemore.vocab import Vocab, table_shape
+from makemore.vocab import Vocab, contexts_of_length
 
 
 def count_form_loss(weights: torch.Tensor, counts: torch.Tensor, reg: float) -> torch.Tensor:
@@ -49,15 +49,9 @@ class NeuralModel(TableModel):
     """
 
     def __init__(self, vocab: Vocab, weights: torch.Tensor, context: int = 1) -> None:
-        rows, size = table_shape(len(vocab), context)
-        if tuple(weights.shape) != (rows, size):
-            raise ValueError(
-                f"weights of shape {tuple(weights.shape)} do not fit a vocabulary of {size}"
-                f" and context length {context}"
-            )
+        self.context = self.check_table(weights, vocab, context, "weights")
         self.vocab = vocab
         self.weights = weights.detach().to(torch.float32)
-        self.context = context
         self.losses: list[float] = []
 
     @classmethod
@@ -65,8 +59,8 @@ class NeuralModel(TableModel):
         cls, vocab: Vocab, context: int = 1, generator: torch.Generator | None = None
     ) -> NeuralModel:
         """A net with standard normal weights, ``torch.randn`` from ``generator``."""
-        rows, size = table_shape(len(vocab), context)
-        return cls(vocab, torch.randn((rows, size), generator=generator), context)
+        shape = (contexts_of_length(len(vocab), context), len(vocab))
+        return cls(vocab, torch.randn(shape, generator=generator), context)
 
     def train(
         self,
