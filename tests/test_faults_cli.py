@@ -160,7 +160,8 @@ def test_a_disk_too_small_for_the_model_is_found_before_training(small_disk, cap
 
 
 def test_a_disk_that_fills_up_during_training(small_disk):
-    run_ = start("-i", FIXTURE, "-o", small_disk, "--type", "net", "--context", 2, "--steps", 10000)
+    # a line at step 1,000, then 500 more steps
+    run_ = start("-i", FIXTURE, "-o", small_disk, "--type", "net", "--context", 2, "--steps", 1500)
     try:
         wait_for_step(run_)
         run_.send_signal(signal.SIGSTOP)  # hold the training while the disk fills up
@@ -251,9 +252,12 @@ def test_sigkill_during_the_save_leaves_a_temporary_that_the_next_run_removes(
 
 
 def test_sigterm_during_training_removes_the_new_work_directory(tmp_path):
-    args = ("-i", FIXTURE, "--type", "net", "--context", 2, "--steps", 10**5)
-    run_ = start("-o", tmp_path / "new", *args)  # a line every 10,000 steps
-    wait_for_step(run_)
+    args = ("-i", FIXTURE, "--type", "net", "--context", 2, "--steps", 10**6)
+    run_ = start("-o", tmp_path / "new", *args)
+    deadline = time.monotonic() + 300
+    while not (tmp_path / "new" / ".makemore.lock").exists():  # checks done, training
+        assert run_.poll() is None and time.monotonic() < deadline, run_.communicate()
+        time.sleep(0.01)
     run_.terminate()
     _, err = run_.communicate(timeout=300)
     assert run_.returncode == 143

@@ -65,7 +65,7 @@ def read_words(path: str | Path) -> list[str]:
 
 
 def bundled_names() -> Path:
-    """The path of the names list shipped inside the package, ``makemore/names.txt``."""
+    """The path of the names list shipped in the package, ``makemore/names.txt``."""
     return Path(str(resources.files("makemore") / "names.txt"))
 
 
@@ -77,8 +77,8 @@ def split_words(
 ) -> tuple[list[str], list[str], list[str]]:
     """Shuffle ``words`` with ``seed`` and cut them into train, dev and test lists.
 
-    The dev and test lists get ``int(dev * n)`` and ``int(test * n)`` words, the training
-    list the rest, so a short list is all training words.
+    The dev and test lists get ``int(dev * n)`` and ``int(test * n)`` words, the
+    training list the rest, so a short list is all training words.
 
     >>> train, dev, test = split_words([f"w{i}" for i in range(10)])
     >>> len(train), len(dev), len(test)
@@ -86,8 +86,10 @@ def split_words(
     >>> sorted(train + dev + test) == sorted(f"w{i}" for i in range(10))
     True
     """
-    order = torch.randperm(len(words), generator=torch.Generator().manual_seed(seed)).tolist()
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(words), generator=generator).tolist()
     n_dev, n_test = int(dev * len(words)), int(test * len(words))
     n_train = len(words) - n_dev - n_test
     shuffled = [words[i] for i in order]
-    return shuffled[:n_train], shuffled[n_train : n_train + n_dev], shuffled[n_train + n_dev :]
+    n_kept = n_train + n_dev
+    return shuffled[:n_train], shuffled[n_train:n_kept], shuffled[n_kept:]
