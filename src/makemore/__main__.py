@@ -103,10 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
-    add("-i", "--input-file", help="words, one per line (default: bundled names)")
+    add(
+        "-i",
+        "--input-file",
+        metavar="FILE",
+        help="words, one per line (default: the bundled names)",
+    )
     add(
         "-o",
         "--work-dir",
+        metavar="DIR",
         default="out",
         help="where model.pt is saved and loaded (default: %(default)s)",
     )
