@@ -8,8 +8,9 @@ import sys
 from collections.abc import Sequence
 
 from makemore.counting import CountModel
+from makemore.limits import table_shape
 from makemore.smoothing import InterpolatedModel, KneserNeyModel, sweep
-from makemore.vocab import Vocab, table_shape
+from makemore.vocab import Vocab
 from makemore.words import read_words, split_words
 
 SMOOTHINGS = tuple(round(10 ** (e / 4), 4) for e in range(-16, 5))

@@ -7,8 +7,9 @@ import torch
 
 from makemore.counting import count_table
 from makemore.evaluation import average_nll
+from makemore.limits import table_shape
 from makemore.sampling import sample_words
-from makemore.vocab import Vocab, examples, table_shape
+from makemore.vocab import Vocab, examples
 
 
 def sweep(
