@@ -9,13 +9,15 @@ import torch
 
 from makemore.counting import CountModel, count_table
 from makemore.evaluation import average_nll
+from makemore.limits import TableTooLargeError, table_shape
+from makemore.neural import NeuralModel
 from makemore.vocab import (
-    TableTooLargeError,
     UnknownCharacterError,
     Vocab,
+    check_words,
     context_length,
+    contexts_of_length,
     examples,
-    table_shape,
 )
 from makemore.words import read_words
 
@@ -79,6 +81,25 @@ def test_unknown_character_names_the_word():
     vocab = Vocab.from_words(["anna"])
     with pytest.raises(UnknownCharacterError, match=r"word 2 \('bob'\) has the character 'b'"):
         examples(["anna", "bob"], vocab)
+    with pytest.raises(UnknownCharacterError) as caught:
+        count_table(["anna", "an", "nob"], vocab)
+    assert (caught.value.index, caught.value.word, caught.value.char) == (2, "nob", "o")
+
+
+def test_every_word_check_goes_through_check_words():
+    vocab = Vocab("ab")
+    for call in (
+        lambda: Vocab.from_words(["ab", "a.b"]),
+        lambda: examples(["ab", "a.b"], vocab),
+        lambda: vocab.encode("ab.a.b"[:3] + "c"),
+    ):
+        with pytest.raises(UnknownCharacterError):
+            call()
+    with pytest.raises(UnknownCharacterError) as caught:
+        check_words(["ab", "ba", "a.b"])
+    assert caught.value.index == 2 and caught.value.char == "."
+    check_words(["ab", "ba"], vocab)  # nothing to refuse
+    assert vocab.encode("ab.ba").tolist() == [1, 2, 0, 2, 1]
 
 
 def test_word_with_the_boundary_marker_is_refused():
@@ -89,9 +110,35 @@ def test_word_with_the_boundary_marker_is_refused():
 def test_a_table_too_large_is_refused_before_allocation():
     with pytest.raises(TableTooLargeError, match=r"27\^12 x 27 = .* entries"):
         table_shape(27, 12)
-    with pytest.raises(TableTooLargeError):
-        CountModel.fit(WORDS, context=40)
     assert context_length(27**3, 27) == 3
+
+
+@pytest.mark.parametrize("context", [40, 10**20])
+def test_a_context_whose_number_overflows_int64_is_refused_at_once(context):
+    # The check compares logarithms, so even 10**20 answers at once.
+    with pytest.raises(ValueError, match="overflow int64"):
+        CountModel.fit(WORDS, context=context)
+    with pytest.raises(ValueError, match="overflow int64"):
+        NeuralModel.init(Vocab.from_words(WORDS), context=context)
+
+
+def test_the_int64_limit_is_where_the_table_index_overflows():
+    assert contexts_of_length(27, 12) == 27**12  # 27**13 entries < 2**63
+    assert 27**14 >= 2**63
+    with pytest.raises(ValueError, match="overflow int64"):
+        contexts_of_length(27, 13)  # 27**14 entries
+
+
+@pytest.mark.parametrize("context", [0, -1, 1.5, True, "2"])
+def test_a_bad_context_length_is_refused(context):
+    with pytest.raises(ValueError, match="context length must be a whole number >= 1"):
+        examples(WORDS, Vocab.from_words(WORDS), context)
+
+
+@pytest.mark.parametrize("smoothing", [-1, float("nan"), float("inf"), True, "1"])
+def test_a_bad_smoothing_is_refused(smoothing):
+    with pytest.raises(ValueError, match="smoothing must be a finite number >= 0"):
+        CountModel.fit(WORDS, smoothing=smoothing)
 
 
 @pytest.mark.parametrize("smoothing", [0, 0.5, 1, 10])

@@ -15,8 +15,9 @@ from tqdm import tqdm
 
 from makemore import storage
 from makemore.counting import CountModel
+from makemore.limits import table_shape
 from makemore.neural import NeuralModel
-from makemore.vocab import UnknownCharacterError, Vocab, examples, table_shape
+from makemore.vocab import UnknownCharacterError, Vocab, examples
 from makemore.words import read_numbered_words, split_words
 
 LECTURE_SEED = 2147483647

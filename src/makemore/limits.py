@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import os
 
+from makemore.checks import whole_number
+
 BYTES_PER_ENTRY = 64  # peak bytes per table entry, bounding chapter 5's measurement
 
 
@@ -67,10 +69,8 @@ def table_shape(
 of 27^100000000000000000000 entries (about 10^1.431e+20) needs more than the 1.0 GiB \
 of memory available
     """
-    for name, value in (("vocabulary size", vocab_size), ("context length", context)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            shown = _show(value) if isinstance(value, int) else repr(value)
-            raise ValueError(f"the {name} must be a whole number >= 1, not {shown}")
+    whole_number(vocab_size, "the vocabulary size", minimum=1)
+    whole_number(context, "the context length", minimum=1)
     available = available_memory() if available is None else available
     fits = max(available // bytes_per_entry, 1)
     # Python compares an int of any size with a float exactly, so this line is safe

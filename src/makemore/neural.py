@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from makemore.checks import finite_number, whole_number
 from makemore.counting import count_table
-from makemore.evaluation import average_nll
-from makemore.sampling import sample_words
-from makemore.vocab import Vocab, table_shape
+from makemore.model import TableModel
+from makemore.vocab import Vocab, contexts_of_length
 
 
 def count_form_loss(weights: torch.Tensor, counts: torch.Tensor, reg: float) -> torch.Tensor:
@@ -30,7 +30,7 @@ def count_form_loss(weights: torch.Tensor, counts: torch.Tensor, reg: float) -> 
     return data + reg * (weights**2).mean()
 
 
-class NeuralModel:
+class NeuralModel(TableModel):
     """Next-character probabilities ``softmax(W[c])``: one row of logits per context.
 
     ``weights`` is a float32 table of ``len(vocab) ** context`` rows and ``len(vocab)``
@@ -49,15 +49,9 @@ class NeuralModel:
     """
 
     def __init__(self, vocab: Vocab, weights: torch.Tensor, context: int = 1) -> None:
-        rows, size = table_shape(len(vocab), context)
-        if tuple(weights.shape) != (rows, size):
-            raise ValueError(
-                f"weights of shape {tuple(weights.shape)} do not fit a vocabulary of {size}"
-                f" and context length {context}"
-            )
+        self.context = self.check_table(weights, vocab, context, "weights")
         self.vocab = vocab
         self.weights = weights.detach().to(torch.float32)
-        self.context = context
         self.losses: list[float] = []
 
     @classmethod
@@ -65,8 +59,8 @@ class NeuralModel:
         cls, vocab: Vocab, context: int = 1, generator: torch.Generator | None = None
     ) -> NeuralModel:
         """A net with standard normal weights, ``torch.randn`` from ``generator``."""
-        rows, size = table_shape(len(vocab), context)
-        return cls(vocab, torch.randn((rows, size), generator=generator), context)
+        shape = (contexts_of_length(len(vocab), context), len(vocab))
+        return cls(vocab, torch.randn(shape, generator=generator), context)
 
     def train(
         self,
@@ -81,12 +75,9 @@ class NeuralModel:
         ``counts`` is the (context, next) table of the training words; ``progress``, if
         given, is called with the update number and the loss after every update.
         """
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-            raise ValueError(f"the number of steps must be a whole number >= 0, not {steps!r}")
-        if not (0 < lr < float("inf")):
-            raise ValueError(f"the learning rate must be a finite number > 0, not {lr!r}")
-        if not (0 <= reg < float("inf")):
-            raise ValueError(f"the regularisation must be a finite number >= 0, not {reg!r}")
+        steps = whole_number(steps, "the number of steps")
+        lr = finite_number(lr, "the learning rate", inclusive=False)
+        reg = finite_number(reg, "the regularisation")
         if counts.shape != self.weights.shape:
             raise ValueError(f"counts of shape {tuple(counts.shape)} do not fit the weights")
         counts = counts.to(torch.float32)
@@ -127,11 +118,3 @@ class NeuralModel:
         """The float32 table ``softmax(W)`` of next-character probabilities."""
         counts = self.weights.exp()
         return counts / counts.sum(1, keepdim=True)
-
-    def nll(self, words: Sequence[str]) -> float:
-        """The average negative log-likelihood of ``words`` (without the regulariser)."""
-        return average_nll(self.probs(), words, self.vocab)
-
-    def sample(self, n: int, generator: torch.Generator) -> list[str]:
-        """``n`` words drawn with :func:`makemore.sampling.sample_words`."""
-        return sample_words(self.probs(), self.vocab, n, generator)

@@ -7,6 +7,7 @@ from bisect import bisect_left
 
 import torch
 
+from makemore.checks import whole_number
 from makemore.vocab import Vocab
 
 
@@ -33,96 +34,72 @@ def inverse_cdf(probs: torch.Tensor) -> torch.Tensor:
     return cdf
 
 
-class UniformStream:
-    """Uniform doubles in [0, 1) from ``generator``, one at a time, fetched in blocks.
+MAX_LENGTH = 200  # characters: generous for names and the words of most languages
 
-    The numbers are those that ``torch.rand(1, dtype=torch.float64, generator=g)`` would
-    give call after call; after :meth:`close` the generator is in the state those calls
-    would have left it in.
 
-    >>> g = torch.Generator().manual_seed(1)
-    >>> with UniformStream(g) as stream:
-    ...     first = [next(stream) for _ in range(3)]
-    >>> h = torch.Generator().manual_seed(1)
-    >>> first == [torch.rand(1, dtype=torch.float64, generator=h).item() for _ in range(3)]
-    True
-    >>> torch.equal(g.get_state(), h.get_state())
-    True
+class CutWord(str):
+    """A sampled word cut at ``max_length`` characters, before its end was drawn.
+
+    It is the ``str`` of the characters drawn; ``isinstance(word, CutWord)`` tells a
+    cut word from a finished one.
     """
-
-    def __init__(self, generator: torch.Generator, block: int = 64) -> None:
-        self.generator = generator
-        self._next_block = block
-        self._state = generator.get_state()  # the state before the current block
-        self._numbers: list[float] = []
-        self._used = 0
-
-    def __iter__(self) -> UniformStream:
-        return self
-
-    def __next__(self) -> float:
-        if self._used == len(self._numbers):
-            self._state = self.generator.get_state()
-            size, self._next_block = self._next_block, min(2 * self._next_block, 65536)
-            draw = torch.rand(size, dtype=torch.float64, generator=self.generator)
-            self._numbers, self._used = draw.tolist(), 0
-        self._used += 1
-        return self._numbers[self._used - 1]
-
-    def close(self) -> None:
-        """Leave the generator just after the last number handed out."""
-        self.generator.set_state(self._state)
-        if self._used:
-            torch.rand(self._used, dtype=torch.float64, generator=self.generator)
-        self._numbers, self._used = [], 0
-        self._state = self.generator.get_state()
-
-    def __enter__(self) -> UniformStream:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def sample_words(
-    probs: torch.Tensor, vocab: Vocab, n: int, generator: torch.Generator
+    probs: torch.Tensor,
+    vocab: Vocab,
+    n: int,
+    generator: torch.Generator,
+    max_length: int = MAX_LENGTH,
 ) -> list[str]:
     """Draw ``n`` words from a table of next-character probabilities.
 
     ``probs[c, j]`` is the probability of character ``j`` after context ``c``, for
     contexts numbered as in :func:`makemore.vocab.examples`; the number of rows,
-    ``len(vocab) ** k``, gives the context length ``k``. Each character takes one uniform
-    double ``u`` from ``generator`` and is the first index whose cumulative probability
-    (:func:`inverse_cdf`) is at least ``u``, as in PyTorch's CPU ``multinomial`` before its
-    single-sample fast path. Words are returned without their final ``.``.
+    ``len(vocab) ** k``, gives the context length ``k``. Each character takes one
+    uniform double ``u``, ``torch.rand(1, dtype=torch.float64, generator=...)``,
+    and is the first index whose cumulative probability (:func:`inverse_cdf`) is
+    at least ``u``, as in PyTorch's CPU ``multinomial`` before its single-sample
+    fast path. Words are returned without their final ``.``; a word that would be
+    longer than ``max_length`` characters is cut to that length and returned as a
+    :class:`CutWord`.
 
     >>> v = Vocab("ab")
     >>> probs = torch.tensor([[0.0, 1.0, 0.0], [0.5, 0.0, 0.5], [1.0, 0.0, 0.0]])
     >>> sample_words(probs, v, 4, torch.Generator().manual_seed(0))
     ['ab', 'ab', 'a', 'a']
+    >>> endless = torch.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    >>> word = sample_words(endless, v, 1, torch.Generator(), max_length=5)[0]
+    >>> word, isinstance(word, CutWord)
+    ('ababa', True)
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError(f"the number of words must be a whole number >= 0, not {n!r}")
+    n = whole_number(n, "the number of words")
+    max_length = whole_number(max_length, "the maximum word length", minimum=1)
     rows, size = probs.shape
     if size != len(vocab):
-        raise ValueError(f"a table of {size} columns does not fit a vocabulary of {len(vocab)}")
+        message = f"a table of {size} columns does not fit a vocabulary of {len(vocab)}"
+        raise ValueError(message)
     cdf = inverse_cdf(probs)
     rows_seen: dict[int, list[float]] = {}
-    words = []
-    with UniformStream(generator) as uniforms:
-        for _ in range(n):
-            context, chars = 0, []
-            while True:
-                row = rows_seen.get(context)
-                if row is None:
-                    row = cdf[context].tolist()
-                    if not all(0.0 <= x <= 1.0 for x in row):
-                        raise ValueError(f"row {context} of the table is not a distribution")
-                    rows_seen[context] = row
-                index = bisect_left(row, next(uniforms))
-                if index == 0:
-                    break
-                chars.append(vocab.itos[index])
-                context = context * size % rows + index
-            words.append("".join(chars))
+    words: list[str] = []
+    for _ in range(n):
+        context, chars = 0, []
+        while True:
+            row = rows_seen.get(context)
+            if row is None:
+                row = cdf[context].tolist()
+                if not all(0.0 <= x <= 1.0 for x in row):
+                    message = f"row {context} of the table is not a distribution"
+                    raise ValueError(message)
+                rows_seen[context] = row
+            u = torch.rand(1, dtype=torch.float64, generator=generator).item()
+            index = bisect_left(row, u)
+            if index == 0:
+                words.append("".join(chars))
+                break
+            if len(chars) == max_length:
+                words.append(CutWord("".join(chars)))
+                break
+            chars.append(vocab.itos[index])
+            context = context * size % rows + index
     return words
