@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from makemore.counting import CountModel
+from makemore.model import TableModel
 from makemore.neural import NeuralModel
 from makemore.sampling import MAX_LENGTH, CutWord, inverse_cdf, sample_words
 from makemore.vocab import Vocab
@@ -133,3 +134,30 @@ def test_a_bad_maximum_length_is_refused(max_length):
     model = CountModel.fit(["ab"])
     with pytest.raises(ValueError, match="maximum word length"):
         model.sample(1, torch.Generator(), max_length=max_length)
+
+
+def test_a_net_whose_end_logits_are_minus_1e30_gives_cut_words():
+    vocab = Vocab("ab")
+    weights = torch.zeros(3, 3)
+    weights[:, 0] = -1e30  # exp underflows to 0: the end marker can never be drawn
+    net = NeuralModel(vocab, weights)
+    assert float(net.probs()[:, 0].sum()) == 0.0
+    made_up = net.sample(2, torch.Generator().manual_seed(0), max_length=25)
+    assert all(isinstance(w, CutWord) and len(w) == 25 for w in made_up)
+
+
+def test_any_table_model_scores_and_samples_through_the_base():
+    class Fixed(TableModel):
+        def __init__(self, table):
+            self.vocab, self.context, self.table = Vocab("ab"), 1, table
+
+        def probs(self):
+            return self.table
+
+    counts = CountModel.fit(["ab", "ba", "aab"], smoothing=0.5)
+    fixed = Fixed(counts.probs())
+    assert fixed.nll(["ab", "b"]) == counts.nll(["ab", "b"])
+    g, h = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    assert fixed.sample(10, g) == counts.sample(10, h)
+    with pytest.raises(NotImplementedError, match="TableModel does not define probs"):
+        TableModel().probs()

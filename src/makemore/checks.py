@@ -18,15 +18,17 @@ def whole_number(value: object, name: str, minimum: int = 0) -> int:
     ValueError: the number of words must be a whole number >= 0, not True
     """
     if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, not {value!r}")
+        message = f"{name} must be a whole number >= {minimum}, not {value!r}"
+        raise ValueError(message)
     return int(value)
 
 
 def finite_number(
     value: object, name: str, minimum: float = 0.0, *, inclusive: bool = True
 ) -> float:
-    """``value`` as a ``float`` if it is finite and ``>= minimum`` (``> minimum`` if not
-    ``inclusive``); NaN, infinities, ``bool`` and non-numbers raise ``ValueError``.
+    """``value`` as a ``float`` if it is finite and ``>= minimum`` (``> minimum``
+    if not ``inclusive``); NaN, infinities, ``bool`` and non-numbers raise
+    ``ValueError``.
 
     >>> finite_number(0.5, "the learning rate", inclusive=False)
     0.5
@@ -43,5 +45,6 @@ def finite_number(
     )
     if not ok:
         bound = f"{minimum:g}"
-        raise ValueError(f"{name} must be a finite number {below} {bound}, not {value!r}")
+        message = f"{name} must be a finite number {below} {bound}, not {value!r}"
+        raise ValueError(message)
     return float(value)

@@ -13,7 +13,7 @@ from makemore.vocab import Vocab, examples
 
 
 def count_table(words: Sequence[str], vocab: Vocab, context: int = 1) -> torch.Tensor:
-    """``N[c, j]``: how often character ``j`` follows context ``c`` in ``words`` (int64).
+    """``N[c, j]``: how often character ``j`` follows context ``c`` (int64).
 
     The table has ``len(vocab) ** context`` rows.
 
@@ -26,7 +26,8 @@ def count_table(words: Sequence[str], vocab: Vocab, context: int = 1) -> torch.T
     """
     x, y = examples(words, vocab, context)
     size = len(vocab)
-    return torch.bincount(x * size + y, minlength=size ** (context + 1)).reshape(-1, size)
+    entries = size ** (context + 1)
+    return torch.bincount(x * size + y, minlength=entries).reshape(-1, size)
 
 
 class CountModel(TableModel):

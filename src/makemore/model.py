@@ -13,12 +13,12 @@ from makemore.vocab import Vocab, contexts_of_length
 
 
 class TableModel:
-    """A next-character model given by its table ``probs()[c, j] = P(j | context c)``.
+    """A next-character model given by its table ``probs()[c, j] = P(j | c)``.
 
     The table has ``len(vocab) ** context`` rows, numbered as in
     :func:`makemore.vocab.examples`, and ``len(vocab)`` columns. A subclass sets
-    ``vocab`` and ``context`` and defines :meth:`probs`; scoring and sampling follow from
-    the table, so two models with equal tables score and sample alike.
+    ``vocab`` and ``context`` and defines :meth:`probs`; scoring and sampling follow
+    from the table, so two models with equal tables score and sample alike.
     """
 
     vocab: Vocab
@@ -29,8 +29,13 @@ class TableModel:
         raise NotImplementedError(f"{type(self).__name__} does not define probs()")
 
     @staticmethod
-    def check_table(table: torch.Tensor, vocab: Vocab, context: int, what: str) -> int:
-        """The context length, if ``table`` is (``len(vocab) ** context``, ``len(vocab)``).
+    def check_table(
+        table: torch.Tensor,
+        vocab: Vocab,
+        context: int,
+        what: str,
+    ) -> int:
+        """``context``, if ``table`` is (``len(vocab) ** context``, ``len(vocab)``).
 
         Otherwise ``ValueError`` naming ``what``, the table's role.
         """
@@ -38,8 +43,8 @@ class TableModel:
         rows = contexts_of_length(size, context)
         if tuple(table.shape) != (rows, size):
             raise ValueError(
-                f"{what} of shape {tuple(table.shape)} do not fit a vocabulary of {size}"
-                f" and context length {context}"
+                f"{what} of shape {tuple(table.shape)} do not fit a vocabulary"
+                f" of {size} and context length {context}"
             )
         return context
 
@@ -53,6 +58,6 @@ class TableModel:
         generator: torch.Generator,
         max_length: int = MAX_LENGTH,
     ) -> list[str]:
-        """``n`` words drawn with :func:`makemore.sampling.sample_words`; a word longer
-        than ``max_length`` characters is cut and returned as a ``CutWord``."""
+        """``n`` words drawn with :func:`makemore.sampling.sample_words`; a word
+        longer than ``max_length`` characters is cut and returned as a ``CutWord``."""
         return sample_words(self.probs(), self.vocab, n, generator, max_length)

@@ -34,14 +34,14 @@ def inverse_cdf(probs: torch.Tensor) -> torch.Tensor:
     return cdf
 
 
-MAX_LENGTH = 200  # characters; generous for names, and for the words of most languages
+MAX_LENGTH = 200  # characters: generous for names and the words of most languages
 
 
 class CutWord(str):
-    """A sampled word cut at ``max_length`` characters: the end marker had not been drawn.
+    """A sampled word cut at ``max_length`` characters, before its end was drawn.
 
-    It is the ``str`` of the characters drawn; ``isinstance(word, CutWord)`` tells a cut
-    word from a finished one.
+    It is the ``str`` of the characters drawn; ``isinstance(word, CutWord)`` tells a
+    cut word from a finished one.
     """
 
 
@@ -56,12 +56,13 @@ def sample_words(
 
     ``probs[c, j]`` is the probability of character ``j`` after context ``c``, for
     contexts numbered as in :func:`makemore.vocab.examples`; the number of rows,
-    ``len(vocab) ** k``, gives the context length ``k``. Each character takes one uniform
-    double ``u``, ``torch.rand(1, dtype=torch.float64, generator=generator)``, and is the
-    first index whose cumulative probability (:func:`inverse_cdf`) is at least ``u``, as
-    in PyTorch's CPU ``multinomial`` before its single-sample fast path. Words are
-    returned without their final ``.``; a word that would be longer than ``max_length``
-    characters is cut to that length and returned as a :class:`CutWord`.
+    ``len(vocab) ** k``, gives the context length ``k``. Each character takes one
+    uniform double ``u``, ``torch.rand(1, dtype=torch.float64, generator=...)``,
+    and is the first index whose cumulative probability (:func:`inverse_cdf`) is
+    at least ``u``, as in PyTorch's CPU ``multinomial`` before its single-sample
+    fast path. Words are returned without their final ``.``; a word that would be
+    longer than ``max_length`` characters is cut to that length and returned as a
+    :class:`CutWord`.
 
     >>> v = Vocab("ab")
     >>> probs = torch.tensor([[0.0, 1.0, 0.0], [0.5, 0.0, 0.5], [1.0, 0.0, 0.0]])
@@ -76,7 +77,8 @@ def sample_words(
     max_length = whole_number(max_length, "the maximum word length", minimum=1)
     rows, size = probs.shape
     if size != len(vocab):
-        raise ValueError(f"a table of {size} columns does not fit a vocabulary of {len(vocab)}")
+        message = f"a table of {size} columns does not fit a vocabulary of {len(vocab)}"
+        raise ValueError(message)
     cdf = inverse_cdf(probs)
     rows_seen: dict[int, list[float]] = {}
     words: list[str] = []
@@ -87,7 +89,8 @@ def sample_words(
             if row is None:
                 row = cdf[context].tolist()
                 if not all(0.0 <= x <= 1.0 for x in row):
-                    raise ValueError(f"row {context} of the table is not a distribution")
+                    message = f"row {context} of the table is not a distribution"
+                    raise ValueError(message)
                 rows_seen[context] = row
             u = torch.rand(1, dtype=torch.float64, generator=generator).item()
             index = bisect_left(row, u)

@@ -17,8 +17,8 @@ BOUNDARY = "."
 class UnknownCharacterError(ValueError):
     """A word has a character it may not have: ``.``, or one the vocabulary lacks.
 
-    ``index`` is the word's position in its list (from 0), ``word`` and ``char`` are what
-    was found.
+    ``index`` is the word's position in its list (from 0), ``word`` and ``char``
+    are what was found.
     """
 
     def __init__(self, message: str, index: int, word: str, char: str) -> None:
@@ -29,8 +29,8 @@ class UnknownCharacterError(ValueError):
 def check_words(words: Sequence[str], vocab: Vocab | None = None) -> None:
     """Refuse a word that contains ``.`` or, given ``vocab``, a character not in it.
 
-    Raises :class:`UnknownCharacterError` for the first such word, numbered from 1 in the
-    message.
+    Raises :class:`UnknownCharacterError` for the first such word, numbered from 1
+    in the message.
 
     >>> try:
     ...     check_words(["ava", "a.b"])
@@ -47,7 +47,7 @@ def check_words(words: Sequence[str], vocab: Vocab | None = None) -> None:
             if char == BOUNDARY:
                 problem = "contains '.', which marks the start and end of words"
             elif allowed is not None and char not in allowed:
-                problem = f"has the character {char!r}, which is not in the vocabulary"
+                problem = f"has the character {char!r}, not in the vocabulary"
             else:
                 continue
             message = f"word {index + 1} ({word!r}) {problem}"
@@ -55,16 +55,17 @@ def check_words(words: Sequence[str], vocab: Vocab | None = None) -> None:
 
 
 def _indices(text: str, stoi: dict[str, int]) -> torch.Tensor:
-    """``stoi[char]`` for every character of ``text`` (all known), as an int64 tensor."""
-    # An int64 array filled by map() in C, then shared with torch: a few times quicker
-    # than a list comprehension followed by torch.tensor.
+    """``stoi[char]`` for every character of ``text`` (all known), as int64."""
+    # An int64 array filled by map() in C, then shared with torch: a few times
+    # quicker than a list comprehension followed by torch.tensor.
     if not text:
-        return torch.zeros(0, dtype=torch.int64)  # frombuffer refuses an empty buffer
-    return torch.frombuffer(array("q", map(stoi.__getitem__, text)), dtype=torch.int64)
+        return torch.zeros(0, dtype=torch.int64)  # frombuffer refuses no bytes
+    codes = array("q", map(stoi.__getitem__, text))
+    return torch.frombuffer(codes, dtype=torch.int64)
 
 
 class Vocab:
-    """Characters numbered for tensors: ``.`` is 0, the data's sorted characters follow.
+    """Characters numbered for tensors: ``.`` is 0, the sorted characters follow.
 
     >>> v = Vocab.from_words(["emma", "ava"])
     >>> v.itos
@@ -81,7 +82,8 @@ class Vocab:
         chars = sorted(set(chars) - {BOUNDARY})
         for char in chars:
             if len(char) != 1:
-                raise ValueError(f"a vocabulary entry must be one character, not {char!r}")
+                message = f"a vocabulary entry must be one character, not {char!r}"
+                raise ValueError(message)
         self.itos: tuple[str, ...] = (BOUNDARY, *chars)
         self.stoi: dict[str, int] = {char: i for i, char in enumerate(self.itos)}
 
@@ -117,9 +119,10 @@ class Vocab:
 def contexts_of_length(vocab_size: int, context: int) -> int:
     """``vocab_size ** context``, the number of contexts of ``context`` characters.
 
-    A context and the character after it are numbered together in int64 (the index of a
-    table entry), so a length with ``vocab_size ** (context + 1)`` entries or more than
-    int64 holds is refused, compared as logarithms: the power itself may be astronomical.
+    A context and the character after it are numbered together in int64 (the index
+    of a table entry), so a length whose ``vocab_size ** (context + 1)`` entries
+    overflow int64 is refused, compared as logarithms: the power itself may be
+    astronomical.
 
     >>> contexts_of_length(27, 2)
     729
@@ -138,9 +141,10 @@ def examples(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Every (context, next character) pair of ``words``, as two int64 tensors.
 
-    Each word is padded to ``'.' * context + word + '.'``; every character after the
-    padding is a target, and its context is the ``context`` characters before it, numbered
-    ``c_1 * V**(k-1) + ... + c_k`` (the most recent character ``c_k`` is the last digit).
+    Each word is padded to ``'.' * context + word + '.'``; every character after
+    the padding is a target, and its context is the ``context`` characters before
+    it, numbered ``c_1 * V**(k-1) + ... + c_k`` (the most recent character ``c_k``
+    is the last digit).
 
     >>> v = Vocab("abemv")
     >>> x, y = examples(["emma", "ava"], v)
@@ -154,8 +158,8 @@ def examples(
     size = len(vocab)
     words = list(words)
     check_words(words, vocab)
-    # '.' * k + word + '.' for every word, joined: the k dots of the next word follow the
-    # end marker of the previous one.
+    # '.' * k + word + '.' for every word, joined: the k dots of the next word
+    # follow the end marker of the previous one.
     text = BOUNDARY * context + (BOUNDARY * (context + 1)).join(words) + BOUNDARY
     indices = _indices(text, vocab.stoi)
     lengths = torch.tensor([len(w) for w in words], dtype=torch.int64) + context + 1
@@ -165,7 +169,7 @@ def examples(
         is_target[starts + j] = False
     positions = torch.nonzero(is_target).flatten()
     contexts = torch.zeros(len(positions), dtype=torch.int64)
-    for j in range(context, 0, -1):  # oldest character first: the most significant digit
+    for j in range(context, 0, -1):  # oldest character first: most significant
         contexts = contexts * size + indices[positions - j]
     return contexts, indices[positions]
 

@@ -16,13 +16,14 @@ class WordListError(ValueError):
 def read_numbered_words(path: str | Path) -> tuple[list[str], list[int]]:
     """Read the words of ``path`` (UTF-8, one per line) and the 1-based line of each.
 
-    Lines end at ``\\n`` only, so line numbers are those an editor shows, and characters
-    that :meth:`str.splitlines` would also split at (form feed, ``\\u2028``, ...) stay in
-    their word. A UTF-8 byte-order mark at the start of the file is dropped. Surrounding
-    whitespace (a ``\\r`` of Windows line ends too) is stripped and blank lines are
-    skipped. A missing or unreadable file, an empty file, a file that is not UTF-8 text
-    and a file with only blank lines each raise :class:`WordListError` with a one-line
-    message naming the file (and the line).
+    Lines end at ``\\n`` only, so line numbers are those an editor shows, and
+    characters that :meth:`str.splitlines` would also split at (form feed,
+    ``\\u2028``, ...) stay in their word. A UTF-8 byte-order mark at the start of
+    the file is dropped. Surrounding whitespace (a ``\\r`` of Windows line ends
+    too) is stripped and blank lines are skipped. A missing or unreadable file, an
+    empty file, a file that is not UTF-8 text and a file with only blank lines each
+    raise :class:`WordListError` with a one-line message naming the file (and the
+    line).
 
     >>> import tempfile, os
     >>> with tempfile.TemporaryDirectory() as d:
