@@ -318,3 +318,21 @@ def test_a_model_that_never_ends_a_word_is_cut_at_max_length(tmp_path, capsys):
 def test_names_are_not_cut_by_the_default_max_length(tmp_path, capsys):
     status, out, _ = run(capsys, "-i", FIXTURE, "-o", tmp_path, "-n", 50)
     assert status == 0 and len(out.splitlines()) == 50 and "(cut)" not in out
+
+
+def test_compare_refuses_a_huge_context_length_at_once(tmp_path, capsys):
+    from makemore.compare import main as compare
+
+    def too_slow(signum, frame):
+        raise TimeoutError("the context length was not refused at once")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(30)
+    try:
+        status = compare(["-i", str(FIXTURE), "--context", "99999999999999999999"])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    _, err = capsys.readouterr()
+    assert status == 2 and "context length 99999999999999999999" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -106,7 +106,7 @@ def test_bad_inputs_are_refused_with_one_line(tmp_path, capsys):
     refused(capsys, "--seed", str(2**70), "-o", work, match="the seed must be below", **usage)
     refused(capsys, "--type", "tree", "-o", work, match="invalid choice", **usage)
     refused(capsys, "--max-bytes", "0", "-o", work, match="--max-bytes", **usage)
-    refused(capsys, "--context", "30", "-i", FIXTURE, "-o", work, match="entries and needs")
+    refused(capsys, "--context", "30", "-i", FIXTURE, "-o", work, match="needs more than the")
     refused(capsys, "--context", "99999999999999999999", "-o", work, match="below 64", usage=True)
     refused(capsys, "--sample-only", "-o", tmp_path / "nowhere", match="no model file")
     assert not work.exists()  # nothing was written by any refused run
