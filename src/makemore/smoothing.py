@@ -6,9 +6,8 @@ from collections.abc import Callable, Sequence
 import torch
 
 from makemore.counting import count_table
-from makemore.evaluation import average_nll
 from makemore.limits import table_shape
-from makemore.sampling import sample_words
+from makemore.model import TableModel
 from makemore.vocab import Vocab, examples
 
 
@@ -83,25 +82,6 @@ def repeat_rows(table: torch.Tensor, rows: int) -> torch.Tensor:
     return table.repeat(rows // table.shape[0], 1)
 
 
-class TableModel:
-    """A model that is a table of next-character probabilities, ``probs()``, one row per
-    context; subclasses set ``vocab`` and ``context`` and define ``probs``."""
-
-    vocab: Vocab
-    context: int
-
-    def probs(self) -> torch.Tensor:
-        raise NotImplementedError
-
-    def nll(self, words: Sequence[str]) -> float:
-        """The average negative log-likelihood of ``words`` under this model."""
-        return average_nll(self.probs(), words, self.vocab)
-
-    def sample(self, n: int, generator: torch.Generator) -> list[str]:
-        """``n`` words drawn with :func:`makemore.sampling.sample_words`."""
-        return sample_words(self.probs(), self.vocab, n, generator)
-
-
 class InterpolatedModel(TableModel):
     """``P(c | context) = sum_j weights[j + 1] * P_j(c | last j characters)``.
 
@@ -118,9 +98,8 @@ class InterpolatedModel(TableModel):
     def __init__(
         self, vocab: Vocab, counts: torch.Tensor, context: int, weights: Sequence[float]
     ) -> None:
-        rows, size = table_shape(len(vocab), context)
-        if tuple(counts.shape) != (rows, size):
-            raise ValueError(f"counts of shape {tuple(counts.shape)} do not fit context {context}")
+        table_shape(len(vocab), context)
+        self.check_table(counts, vocab, context, "counts")
         weights = torch.as_tensor(weights, dtype=torch.float64)
         if weights.shape != (context + 2,):
             raise ValueError(f"need {context + 2} weights for context {context}, not {weights}")
@@ -134,25 +113,45 @@ class InterpolatedModel(TableModel):
         uniform = torch.full((1, size), 1.0 / size, dtype=torch.float64)
         return [uniform] + [normalise_rows(t) for t in counts_by_length(self.counts)]
 
+    def has_data(self) -> list[torch.Tensor]:
+        """Per component, a column of 1.0 for the contexts it has counts for, else 0.0."""
+        seen = [(t.sum(1, keepdim=True) > 0).double() for t in counts_by_length(self.counts)]
+        return [torch.ones((1, 1), dtype=torch.float64)] + seen
+
     def probs(self) -> torch.Tensor:
-        """The mixture as one float32 table of ``V**k`` rows."""
+        """The mixture as one float32 table of ``V**k`` rows, each row's weights
+        renormalised over the components that have data for its context."""
         rows = self.counts.shape[0]
-        tables = self.components()
-        weights = zip(self.weights, tables, strict=True)
-        return sum(w * repeat_rows(t, rows) for w, t in weights).float()
+        parts = zip(self.weights, self.components(), self.has_data(), strict=True)
+        mixture, used = 0.0, 0.0
+        for w, table, seen in parts:
+            weight = w * repeat_rows(seen, rows)
+            mixture = mixture + weight * repeat_rows(table, rows)
+            used = used + weight
+        return (mixture / used).float()
 
     def fit_weights(self, dev_words: Sequence[str], rounds: int = 500) -> list[float]:
-        """Set ``weights`` to maximise the likelihood of ``dev_words`` by EM; returns the
-        dev loss (average NLL) before each round, which never increases."""
+        """Set ``weights`` to maximise the likelihood of ``dev_words``; returns the dev
+        loss (average NLL) before each round, which never increases.
+
+        Each round is ``w_m <- w_m * mean(h_m q_m / A) / mean(h_m / S)``, where for a
+        pair ``q_m`` is its probability under component ``m``, ``h_m`` is 1 if that
+        component has data for its context, ``A = sum_m w_m h_m q_m`` and
+        ``S = sum_m w_m h_m``. With data everywhere (``S = 1``) this is EM.
+        """
         x, y = examples(dev_words, self.vocab, self.context)
-        # q[n, m]: probability of pair n under component m
+        # q[n, m]: probability of pair n under component m; h[n, m]: m has data for it
         q = torch.stack([t[x % t.shape[0], y] for t in self.components()], dim=1)
+        h = torch.cat([s[x % s.shape[0]] for s in self.has_data()], dim=1)
+        q = q * h
         weights, losses = self.weights, []
         for _ in range(rounds):
-            mixture = q @ weights
-            losses.append(-mixture.log().mean().item())
-            new = (q * weights / mixture.unsqueeze(1)).mean(0)
-            new = new / new.sum()  # guard against rounding drift
+            found, used = q @ weights, h @ weights
+            losses.append(-(found / used).log().mean().item())
+            gain = (q / found.unsqueeze(1)).mean(0)
+            cost = (h / used.unsqueeze(1)).mean(0)
+            new = torch.where(cost > 0, weights * gain / cost.clamp(min=1e-300), weights)
+            new = new / new.sum()  # the model ignores the scale; keep the sum at 1
             if (new - weights).abs().max() < 1e-12:
                 break
             weights = new
@@ -175,11 +174,26 @@ class InterpolatedModel(TableModel):
         return model
 
 
-def kneser_ney_probs(counts: torch.Tensor, discount: float) -> torch.Tensor:
+def continuation_counts(counts: torch.Tensor) -> torch.Tensor:
+    """For the context one character shorter: how many distinct oldest characters
+    precede each (context, next) pair with a nonzero count in ``counts``.
+
+    >>> continuation_counts(torch.tensor([[0, 5], [1, 0], [2, 3], [0, 0]])).tolist()
+    [[1.0, 2.0], [1.0, 0.0]]
+    """
+    size = counts.shape[1]
+    return (counts > 0).double().reshape(size, -1, size).sum(0)
+
+
+def kneser_ney_probs(
+    counts: torch.Tensor, discount: float, continuation: bool = True
+) -> torch.Tensor:
     """Interpolated Kneser-Ney probabilities for every context of the table ``counts``.
 
     For context lengths ``j = 0..k`` in turn, with ``N`` the raw counts for ``j = k`` and
-    the continuation counts (distinct characters before the pair) for ``j < k``::
+    the continuation counts (distinct characters before the pair) for ``j < k``
+    (raw counts for every ``j`` if ``continuation`` is false: plain absolute
+    discounting)::
 
         P_j[h, c] = (max(N[h, c] - D, 0) + D * T[h] * P_{j-1}[h', c]) / N[h]
 
@@ -200,8 +214,8 @@ def kneser_ney_probs(counts: torch.Tensor, discount: float) -> torch.Tensor:
     tables = counts_by_length(counts.double())
     probs = torch.full((1, size), 1.0 / size, dtype=torch.float64)
     for j, table in enumerate(tables):
-        if j < len(tables) - 1:  # continuation counts from the next longer table
-            table = (tables[j + 1] > 0).double().reshape(size, -1, size).sum(0)
+        if continuation and j < len(tables) - 1:  # from the next longer table
+            table = continuation_counts(tables[j + 1])
         totals = table.sum(1, keepdim=True)
         kinds = (table > 0).sum(1, keepdim=True)
         shorter = repeat_rows(probs, table.shape[0])
@@ -220,15 +234,22 @@ class KneserNeyModel(TableModel):
 
     DISCOUNTS = tuple(round(0.05 * i, 2) for i in range(1, 21))
 
-    def __init__(self, vocab: Vocab, counts: torch.Tensor, context: int, discount: float) -> None:
-        rows, size = table_shape(len(vocab), context)
-        if tuple(counts.shape) != (rows, size):
-            raise ValueError(f"counts of shape {tuple(counts.shape)} do not fit context {context}")
+    def __init__(
+        self,
+        vocab: Vocab,
+        counts: torch.Tensor,
+        context: int,
+        discount: float,
+        continuation: bool = True,
+    ) -> None:
+        table_shape(len(vocab), context)
+        self.check_table(counts, vocab, context, "counts")
         kneser_ney_probs(counts[:1], discount)  # validates the discount
         self.vocab, self.counts, self.context, self.discount = vocab, counts, context, discount
+        self.continuation = continuation
 
     def probs(self) -> torch.Tensor:
-        return kneser_ney_probs(self.counts, self.discount)
+        return kneser_ney_probs(self.counts, self.discount, self.continuation)
 
     @classmethod
     def fit(
@@ -238,9 +259,14 @@ class KneserNeyModel(TableModel):
         vocab: Vocab | None = None,
         context: int = 1,
         discounts: Sequence[float] = DISCOUNTS,
+        continuation: bool = True,
     ) -> KneserNeyModel:
         """Count ``words``, then choose the discount on ``dev_words`` by :func:`sweep`."""
         vocab = Vocab.from_words(words) if vocab is None else vocab
         counts = count_table(words, vocab, context)
-        _, best = sweep(discounts, lambda d: cls(vocab, counts, context, d).nll(dev_words))
-        return cls(vocab, counts, context, best)
+
+        def model(d: float) -> KneserNeyModel:
+            return cls(vocab, counts, context, d, continuation)
+
+        _, best = sweep(discounts, lambda d: model(d).nll(dev_words))
+        return model(best)

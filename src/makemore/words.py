@@ -3,6 +3,7 @@
 
 import codecs
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 
 import torch
@@ -64,6 +65,11 @@ def read_words(path: str | Path) -> list[str]:
     return read_numbered_words(path)[0]
 
 
+def bundled_names() -> Path:
+    """The path of the names list shipped in the package, ``makemore/names.txt``."""
+    return Path(str(resources.files("makemore") / "names.txt"))
+
+
 SPLIT_SEED = 3407  # the original makemore script's default seed
 
 
@@ -72,8 +78,8 @@ def split_words(
 ) -> tuple[list[str], list[str], list[str]]:
     """Shuffle ``words`` with ``seed`` and cut them into train, dev and test lists.
 
-    The dev and test lists get ``int(dev * n)`` and ``int(test * n)`` words, the training
-    list the rest, so a short list is all training words.
+    The dev and test lists get ``int(dev * n)`` and ``int(test * n)`` words, the
+    training list the rest, so a short list is all training words.
 
     >>> train, dev, test = split_words([f"w{i}" for i in range(10)])
     >>> len(train), len(dev), len(test)
@@ -81,8 +87,10 @@ def split_words(
     >>> sorted(train + dev + test) == sorted(f"w{i}" for i in range(10))
     True
     """
-    order = torch.randperm(len(words), generator=torch.Generator().manual_seed(seed)).tolist()
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(words), generator=generator).tolist()
     n_dev, n_test = int(dev * len(words)), int(test * len(words))
     n_train = len(words) - n_dev - n_test
     shuffled = [words[i] for i in order]
-    return shuffled[:n_train], shuffled[n_train : n_train + n_dev], shuffled[n_train + n_dev :]
+    n_kept = n_train + n_dev
+    return shuffled[:n_train], shuffled[n_train:n_kept], shuffled[n_kept:]
