@@ -45,47 +45,14 @@ extensions = [
     "downloads",  # docs/_ext/downloads.py: each chapter as an executed .ipynb
     "apimodules",  # docs/_ext/apimodules.py: the API reference lists every tangled module
     "apilinks",  # docs/_ext/apilinks.py: first mention of an API object in a page links to it
+    "chapterinputs",  # docs/_ext/chapterinputs.py: re-execute the chapters whose inputs changed
 ]
 
 # --- notebooks ---------------------------------------------------------------------------
-# Locally, unchanged chapters come from the cache; CI executes every cell every time.
+# Locally, unchanged chapters come from the cache; CI executes every cell every time. A
+# chapter whose imported src/ modules or data files changed is executed again (chapterinputs).
 nb_execution_mode = "force" if os.environ.get("CI") else "cache"
 nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
-
-
-def _forget_outputs_when_packages_change() -> bool:
-    """Empty the execution cache when src/ or data/ changed since the last build.
-
-    myst-nb keys a chapter's cached outputs on its own code cells only, but chapters import
-    the tangled packages and read data/: a change there (say, chapter 3 fixing Value.__add__)
-    must re-run the chapters that use them. Prose-only edits leave the cache alone.
-    """
-    import hashlib
-    import shutil
-
-    digest = hashlib.sha256()
-    for path in sorted([*ROOT.glob("src/**/*.py"), *ROOT.glob("data/*")]):
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    cache = Path(nb_execution_cache_path)
-    stamp = cache / "inputs.sha256"
-    changed = cache.exists() and (not stamp.exists() or stamp.read_text() != digest.hexdigest())
-    if changed:
-        shutil.rmtree(cache)
-    cache.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(digest.hexdigest())
-    return changed
-
-
-_packages_changed = nb_execution_mode == "cache" and _forget_outputs_when_packages_change()
-
-
-def _chapters_to_rerun(app, env, added, changed, removed):
-    """After a change to src/ or data/, every page is read again.
-
-    Chapters execute the packages; the API page lists the modules that exist, so it goes stale
-    too when a chapter tangles a new one.
-    """
-    return list(env.found_docs) if _packages_changed else []
 
 
 def _source_without_import(app, modname):
@@ -106,7 +73,6 @@ def _source_without_import(app, modname):
 
 
 def setup(app):
-    app.connect("env-get-outdated", _chapters_to_rerun)
     app.connect("viewcode-find-source", _source_without_import)
 
 

@@ -559,9 +559,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check_on_build(app) -> None:
+    """Stop the build on drift; with ``-D tangle_on_build=write`` (livehtml), tangle first."""
     from sphinx.errors import ExtensionError
 
     root = Path(app.srcdir)
+    if app.config.tangle_on_build == "write" and run(root, check=False) != 0:
+        raise ExtensionError("tangle: refused (see above)")
     try:
         modules = {root / "src" / target: m for target, m in collect(root).items()}
         changes = drift(root, {path: render(m, root) for path, m in modules.items()})
@@ -587,6 +590,7 @@ def _leave_out_orphans(app, config) -> None:
 
 
 def setup(app):
+    app.add_config_value("tangle_on_build", "check", "env", str)
     app.connect("config-inited", _leave_out_orphans)
     app.connect("builder-inited", _check_on_build)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
