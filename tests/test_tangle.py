@@ -3,6 +3,7 @@
 import os
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -313,7 +314,7 @@ def test_sphinx_build_stops_on_drift_naming_the_chapter(tmp_path):
 
     root = make_book(tmp_path, GOOD)
     tangle.run(root, check=False)
-    app = type("App", (), {"srcdir": str(root)})()
+    app = SimpleNamespace(srcdir=str(root), config=SimpleNamespace(tangle_on_build="check"))
     tangle._check_on_build(app)  # in sync: the build goes ahead
     target = root / "src/pkg/box.py"
     target.write_text(target.read_text() + "\nEXTRA = 1\n")
@@ -325,7 +326,8 @@ def test_sphinx_build_stops_on_a_refusal(tmp_path):
     from sphinx.errors import ExtensionError
 
     body = cell("x = 1\nx", ":tangle: pkg/a.py")
-    app = type("App", (), {"srcdir": str(make_book(tmp_path, {"part/ch": body}))})()
+    root = make_book(tmp_path, {"part/ch": body})
+    app = SimpleNamespace(srcdir=str(root), config=SimpleNamespace(tangle_on_build="check"))
     with pytest.raises(ExtensionError, match=r"literate/part/ch.md:11: .*expression"):
         tangle._check_on_build(app)
 
@@ -345,3 +347,181 @@ def test_command_line_exit_codes(tmp_path):
     check = subprocess.run([*command, "--check"], cwd=repo, capture_output=True, text=True)
     assert check.returncode == 1
     assert "src/pkg/box.py differs from its chapters: src/ is generated" in check.stderr
+
+
+# --- comments, formatting ------------------------------------------------------------------
+
+
+def test_a_comment_above_an_import_reaches_the_module(tmp_path, capsys):
+    body = cell(
+        "# numpy for the sums, not torch: this module must import without it\n"
+        "import numpy as np\n"
+        "import math  # the standard library is enough for sqrt\n\n\n"
+        "def f():\n    return np, math",
+        ":tangle: pkg/a.py",
+    )
+    root = make_book(tmp_path, {"part/ch": body})
+    assert tangle.run(root, check=False) == 0
+    text = (root / "src/pkg/a.py").read_text()
+    assert "# numpy for the sums, not torch: this module must import without it\n" in text
+    assert "import math  # the standard library is enough for sqrt\n" in text
+    assert tangle.run(root, check=True) == 0
+
+
+def test_refuses_a_comment_that_would_be_lost(tmp_path, capsys):
+    body = cell("class A:\n    pass", ":tangle: pkg/a.py") + cell(
+        "@extend(A)  # attach to A\ndef f(self):\n    return 1", ":tangle: pkg/a.py"
+    )
+    err = refuse(make_book(tmp_path, {"part/ch": body}), capsys)
+    assert "literate/part/ch.md:16: the comment '# attach to A' would be lost" in err
+
+
+def test_formatting_is_not_repeated_for_unchanged_input(tmp_path, monkeypatch):
+    root = make_book(tmp_path, GOOD)
+    assert tangle.run(root, check=False) == 0
+
+    def no_ruff(*args, **kwargs):
+        raise AssertionError("ruff ran again for an input it has formatted already")
+
+    monkeypatch.setattr(tangle, "ruff", no_ruff)
+    assert tangle.run(root, check=True) == 0
+    target = root / "src/pkg/box.py"
+    target.write_text(target.read_text() + "X = 1\n")
+    with pytest.raises(AssertionError, match="ruff ran again"):
+        tangle.run(root, check=True)  # a file edited by hand is not reused
+
+
+# --- faults and refusals -------------------------------------------------------------------
+
+
+def test_refuses_a_chapter_that_is_not_utf8(tmp_path, capsys):
+    root = make_book(tmp_path, GOOD)
+    chapter = root / "literate/part/02-second.md"
+    chapter.write_bytes(chapter.read_bytes().replace(b"The square root.", b"Racine \xe9"))
+    err = refuse(root, capsys)
+    assert err.startswith("tangle: literate/part/02-second.md:"), err
+    assert "not UTF-8 text (invalid continuation byte" in err
+
+
+def test_refuses_a_duplicate_module_level_assignment(tmp_path, capsys):
+    chapters = {
+        "part/a": cell("X = 1\nA, (B, *C) = 1, (2, 3)", ":tangle: pkg/a.py"),
+        "part/b": cell("C = 2", ":tangle: pkg/a.py"),
+    }
+    err = refuse(make_book(tmp_path, chapters), capsys)
+    assert (
+        "literate/part/b.md:10: C is already defined for pkg/a.py at literate/part/a.md:11" in err
+    )
+
+
+def test_attribute_and_item_assignments_are_not_definitions(tmp_path):
+    body = cell("class A:\n    n = 0\n\n\nA.n = 1\nTABLE = {}\nTABLE['k'] = 2", ":tangle: pkg/a.py")
+    assert tangle.run(make_book(tmp_path, {"part/ch": body}), check=False) == 0
+
+
+def test_refuses_to_overwrite_a_hand_edit_unless_forced(tmp_path, capsys):
+    root = make_book(tmp_path, GOOD)
+    tangle.run(root, check=False)
+    target = root / "src/pkg/box.py"
+    edited = target.read_text().replace("return Box(2 * self.x)", "return Box(3 * self.x)")
+    target.write_text(edited)
+    (root / "literate/part/02-second.md").write_text(
+        (root / "literate/part/02-second.md").read_text().replace("sqrt", "sqrt  ")
+    )
+    err = refuse(root, capsys)
+    assert "src/pkg/box.py was edited by hand after it was tangled" in err
+    assert "put the change in literate/part/01-first.md:37" in err and "--force" in err
+    assert target.read_text() == edited
+    assert tangle.run(root, check=False, force=True) == 0
+    assert "return Box(2 * self.x)" in target.read_text()
+
+
+def test_refuses_to_overwrite_a_hand_written_file_unless_forced(tmp_path, capsys):
+    root = make_book(tmp_path, GOOD)
+    target = root / "src/pkg/box.py"
+    target.write_text("HOTFIX = 1\n")
+    err = refuse(root, capsys)
+    assert "src/pkg/box.py was written by hand (it has no generated header)" in err
+    assert tangle.run(root, check=False, force=True) == 0
+    assert "HOTFIX" not in target.read_text()
+
+
+def test_refuses_a_symlinked_package_outside_src(tmp_path, capsys):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (tmp_path / "book").mkdir()
+    root = make_book(tmp_path / "book", {"part/ch": cell("X = 1", ":tangle: link/a.py")})
+    (root / "src/link").symlink_to(outside, target_is_directory=True)
+    err = refuse(root, capsys)
+    assert "literate/part/ch.md:8: tangle target 'link/a.py' is a symbolic link" in err
+    assert not list(outside.iterdir())
+
+
+def test_stale_temporary_files_are_removed(tmp_path, capsys):
+    root = make_book(tmp_path, GOOD)
+    stale = root / "src/pkg/.box.py.12345.tangle.tmp"
+    stale.write_text("half a module")
+    assert tangle.run(root, check=False) == 0
+    assert not stale.exists()
+    assert (
+        "removed a stale temporary file src/pkg/.box.py.12345.tangle.tmp" in capsys.readouterr().out
+    )
+
+
+KILL_AT_REPLACE = """
+import os, signal, sys
+from pathlib import Path
+from tools import tangle
+calls, real = [0], os.replace
+def replace(a, b):
+    calls[0] += 1
+    if calls[0] == int(sys.argv[2]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(a, b)
+os.replace = replace
+sys.exit(tangle.run(Path(sys.argv[1]), check=False))
+"""
+
+
+@pytest.mark.parametrize("kill_at", [1, 2, 3, 4])
+def test_a_kill_leaves_the_old_or_the_new_set(tmp_path, kill_at):
+    """SIGKILL at each rename (the journal's, then each module's): never a mixed src/."""
+    import subprocess
+    import sys
+
+    first = {
+        "part/a": cell("A = 1", ":tangle: pkg/a.py") + cell("B = 1", ":tangle: pkg/b.py"),
+        "part/c": cell("C = 1", ":tangle: pkg/c.py"),
+    }
+    root = make_book(tmp_path, first)
+    assert tangle.run(root, check=False) == 0
+    old = snapshot(root)
+    for name in first:
+        path = root / "literate" / f"{name}.md"
+        path.write_text(path.read_text().replace("= 1", "= 2"))
+    repo = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-c", KILL_AT_REPLACE, str(root), str(kill_at)]
+    killed = subprocess.run(command, cwd=repo, capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    journal = root / "src" / ".tangle-journal"
+    modules = {k: v for k, v in snapshot(root).items() if not k.startswith("src/pkg/.")}
+    if not journal.exists():
+        assert {k: v for k, v in modules.items() if k in old} == old, "the old set, intact"
+    assert tangle.run(root, check=True) == 1
+    assert tangle.run(root, check=False) == 0
+    assert not journal.exists()
+    assert not [p for p in (root / "src").rglob(".*") if p.is_file()], "no temporary files left"
+    assert all("= 2" in (root / f"src/pkg/{m}.py").read_text() for m in "abc")
+    assert tangle.run(root, check=True) == 0
+
+
+def test_orphan_chapters_are_found(tmp_path):
+    root = make_book(tmp_path, GOOD)
+    (root / "literate/part/99-draft.md").write_text(FRONT + cell("X = 1", ":tangle: pkg/x.py"))
+    (root / "literate/part/.ipynb_checkpoints").mkdir()
+    (root / "literate/part/.ipynb_checkpoints/01-first-checkpoint.md").write_text(FRONT)
+    from tools import chapters
+
+    assert chapters.orphans(root) == [root / "literate/part/99-draft.md"]
+    assert tangle.run(root, check=False) == 0
+    assert not (root / "src/pkg/x.py").exists(), "an orphan chapter tangles nothing"
