@@ -23,6 +23,12 @@ class CodeCell:
     line: int  # 1-based line of the first line of code
     source: str
     options: dict = field(default_factory=dict)
+    chapter: str = ""  # the file, for messages
+
+    @property
+    def target(self) -> str:
+        """The module the cell is tangled into (its ``:tangle:`` option), or ''."""
+        return str(self.options.get("tangle", ""))
 
     @property
     def tags(self) -> list[str]:
@@ -75,7 +81,7 @@ def code_cells(text: str, name: str = "<chapter>") -> list[CodeCell]:
             ),
             fence + 1,
         )
-        cells.append(CodeCell(fence, first, cell.source, dict(cell.metadata)))
+        cells.append(CodeCell(fence, first, cell.source + "\n", dict(cell.metadata), name))
     return cells
 
 

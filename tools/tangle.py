@@ -33,26 +33,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 from tools import chapters, srcdir
-from tools.chapters import ChapterError
+from tools.chapters import ChapterError, CodeCell
 from tools.srcdir import HEADER_PREFIX, JOURNAL, drift, hand_edit
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class TangleError(ChapterError):
-    """A chapter cannot be tangled; the message is ``file:line: reason``."""
-
-
-@dataclass
-class Cell:
-    """One code cell with a ``:tangle:`` target."""
-
-    chapter: Path  # relative to the root, for messages
-    fence: int  # line in the chapter of the cell's opening fence
-    line: int  # line in the chapter of the cell's first line of code
-    target: str
-    source: str
-    tags: list[str]
+TangleError = ChapterError  # a chapter cannot be tangled; the message is "file:line: reason"
 
 
 @dataclass
@@ -61,7 +48,7 @@ class Chunk:
 
     text: str
     where: str  # "chapter.md:line" of the statement
-    cell: int  # which cell it came from (blank lines above it in that cell start its text)
+    cell: str  # the cell it came from (its blank lines above in that cell start its text)
     methods: list[str] = field(default_factory=list)  # a class's @extend methods
 
 
@@ -80,26 +67,19 @@ class Module:
 # --- reading chapters ------------------------------------------------------------------
 
 
-def book_order(root: Path) -> list[Path]:
-    """Chapters listed in the toctrees of ``docs/index.md``, in reading order."""
-    return chapters.book_order(root)
+book_order = chapters.book_order  # chapters in the toctrees of docs/index.md, in order
 
 
-def read_cells(chapter: Path, root: Path) -> list[Cell]:
+def read_cells(chapter: Path, root: Path) -> list[CodeCell]:
     """The tangled code cells of one chapter."""
-    rel = chapter.relative_to(root)
-    cells = chapters.code_cells(chapters.read_text(chapter, root), str(rel))
-    return [
-        Cell(rel, c.fence, c.line, str(c.options["tangle"]), c.source + "\n", c.tags)
-        for c in cells
-        if "tangle" in c.options
-    ]
+    rel = str(chapter.relative_to(root))
+    return [c for c in chapters.code_cells(chapters.read_text(chapter, root), rel) if c.target]
 
 
 # --- assembling modules ----------------------------------------------------------------
 
 
-def check_target(cell: Cell, root: Path) -> None:
+def check_target(cell: CodeCell, root: Path) -> None:
     where, target = f"{cell.chapter}:{cell.fence}", cell.target
     parts = Path(target).parts
     if not target.endswith(".py"):
@@ -136,11 +116,8 @@ def first_line(node: ast.stmt) -> int:
 
 
 def statement_spans(tree: ast.Module, lines: list[str]) -> list[tuple[ast.stmt, int, int]]:
-    """Each top-level statement with the 0-based line span it owns, comments included.
-
-    A statement owns the comment lines right above it, and the last statement also owns
-    the comments after it, so no comment is lost.
-    """
+    """Each top-level statement with its 0-based line span: the comments right above it
+    are its own, and the last statement also owns the comments after it."""
     spans, previous_end = [], 0
     for node in tree.body:
         start = first_line(node) - 1
@@ -154,11 +131,7 @@ def statement_spans(tree: ast.Module, lines: list[str]) -> list[tuple[ast.stmt, 
 
 
 def strip_blank(text_lines: list[str]) -> str:
-    while text_lines and not text_lines[0].strip():
-        text_lines = text_lines[1:]
-    while text_lines and not text_lines[-1].strip():
-        text_lines = text_lines[:-1]
-    return "\n".join(line.rstrip() for line in text_lines)
+    return "\n".join(line.rstrip() for line in text_lines).strip("\n")
 
 
 def bound_names(node: ast.stmt) -> list[str]:
@@ -186,17 +159,17 @@ def cell_comments(source: str) -> list[tuple[str, int]]:
     return [(t.string, t.start[0]) for t in tokens if t.type == tokenize.COMMENT]
 
 
-def add_cell(module: Module, cell: Cell) -> None:
+def add_cell(module: Module, cell: CodeCell) -> None:
     try:
-        tree = ast.parse(cell.source, filename=str(cell.chapter))
+        tree = ast.parse(cell.source, filename=cell.chapter)
     except SyntaxError as err:
         line = cell.line + (err.lineno or 1) - 1
         raise TangleError(
             f"{cell.chapter}:{line}: tangled cell is not valid Python: {err.msg}"
         ) from None
     lines = cell.source.splitlines()
-    if str(cell.chapter) not in module.chapters:
-        module.chapters.append(str(cell.chapter))
+    if cell.chapter not in module.chapters:
+        module.chapters.append(cell.chapter)
     for comment, line in cell_comments(cell.source):
         module.comments.setdefault(comment, f"{cell.chapter}:{cell.line + line - 1}")
     previous_end = None
@@ -208,9 +181,9 @@ def add_cell(module: Module, cell: Cell) -> None:
         if isinstance(node, ast.Import | ast.ImportFrom):
             module.imports.append(text)
             continue
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            if isinstance(node.value.value, str) and not module.chunks and not module.docstring:
-                module.docstring = text
+        if isinstance(node, ast.Expr) and isinstance(getattr(node.value, "value", 0), str):
+            if not module.chunks and not module.docstring:
+                module.docstring = text  # a string first in the module is its docstring
                 continue
         if isinstance(node, ast.Expr):
             raise TangleError(
@@ -229,7 +202,7 @@ def add_cell(module: Module, cell: Cell) -> None:
             continue
         for name in bound_names(node):
             claim(module, name, where)
-        chunk = Chunk(above + text, where, id(cell))
+        chunk = Chunk(above + text, where, f"{cell.chapter}:{cell.fence}")
         if isinstance(node, ast.ClassDef):
             for item in node.body:
                 for method in bound_names(item):
@@ -274,12 +247,7 @@ def indent(text: str) -> str:
 
 def ruff(*args: str, text: str, root: Path, filename: str) -> str:
     """Run ruff (the project's settings) on ``text`` as if it were ``filename``."""
-    try:
-        from ruff.__main__ import find_ruff_bin
-
-        binary = find_ruff_bin()
-    except (ImportError, FileNotFoundError):
-        binary = shutil.which("ruff")
+    binary = shutil.which("ruff", path=Path(sys.executable).parent) or shutil.which("ruff")
     if binary is None:
         raise TangleError(f"{filename}: ruff is needed to format tangled modules; pip install ruff")
     done = subprocess.run(
@@ -307,11 +275,6 @@ def render(module: Module, root: Path = ROOT) -> str:
     path = root / filename
     if path.is_file() and srcdir.reusable(chapters.read_text(path, root), header, key):
         return chapters.read_text(path, root)  # formatted from this very input before
-    try:
-        compile(source, filename, "exec")
-    except SyntaxError as err:  # e.g. a method indented into a class wrongly
-        msg = f"{filename}:{err.lineno}: tangled module does not compile: {err.msg}"
-        raise TangleError(msg) from None
     code = ruff("check", "--select", "I", "--fix-only", "--quiet", text=source, root=root,
                 filename=filename)  # fmt: skip
     code = ruff("format", "--quiet", text=code, root=root, filename=filename)
@@ -323,10 +286,7 @@ def render(module: Module, root: Path = ROOT) -> str:
 
 
 def collect(root: Path = ROOT) -> dict[str, Module]:
-    """Read every chapter in book order and gather its tangled cells into modules.
-
-    Raises TangleError for the first chapter problem found; nothing is written here.
-    """
+    """Every chapter's tangled cells, in book order, gathered into modules (no writing)."""
     modules: dict[str, Module] = {}
     for chapter in book_order(root):
         if not chapter.exists():
@@ -371,17 +331,25 @@ def where_to_edit(module: Module | None, current: str, text: str) -> str:
     return ", ".join(places or module.chapters[:1])
 
 
-def describe(root: Path, path: Path, current: str, text: str, module: Module | None) -> str:
-    """One line saying what drifted and which chapter line to edit instead."""
-    rel = path.relative_to(root)
-    if not text:
-        return f"{rel}: generated, but no chapter tangles into it any more"
-    if not current:
-        return f"{rel}: missing; run `make tangle` (from {', '.join(module.chapters)})"
-    return (
-        f"{rel} differs from its chapters: src/ is generated, so edit "
-        f"{where_to_edit(module, current, text)} and run `make tangle`"
-    )
+def problems(root: Path, modules: dict, changes: list, check: bool) -> list[str]:
+    """One line per drifted file (``check``) or per hand edit a tangle would overwrite."""
+    lines = []
+    for path, current, text in changes:
+        rel, module, edit = path.relative_to(root), modules.get(path), hand_edit(current)
+        where = where_to_edit(module, current, text)
+        if check and not text:
+            lines.append(f"{rel}: generated, but no chapter tangles into it any more")
+        elif check and not current:
+            lines.append(f"{rel}: missing; run `make tangle` (from {', '.join(module.chapters)})")
+        elif check:
+            lines.append(f"{rel} differs from its chapters: src/ is generated, so edit "
+                         f"{where} and run `make tangle`")  # fmt: skip
+        elif edit:
+            lines.append(f"{rel} {edit}; put the change in {where} and tangle again, or run "
+                         "`python -m tools.tangle --force` to overwrite it")  # fmt: skip
+    if check and (root / "src" / JOURNAL).exists():
+        lines.append("src/ is half-updated by an interrupted run; run `make tangle`")
+    return lines
 
 
 def run(root: Path, check: bool, force: bool = False) -> int:
@@ -395,30 +363,17 @@ def run(root: Path, check: bool, force: bool = False) -> int:
     except ChapterError as err:
         print(f"tangle: {err}", file=sys.stderr)
         return 2
-    if check:
-        if (root / "src" / JOURNAL).exists():
-            print("tangle: src/ is half-updated by an interrupted run; run `make tangle`",
-                  file=sys.stderr)  # fmt: skip
-        for path, current, text in changes:
-            rel = str(path.relative_to(root))
-            sys.stdout.writelines(difflib.unified_diff(
-                current.splitlines(keepends=True), text.splitlines(keepends=True),
-                fromfile=f"{rel} (on disk)", tofile=f"{rel} (tangled from the chapters)",
-            ))  # fmt: skip
-        for change in changes:
-            print(f"tangle: {describe(root, *change, modules.get(change[0]))}", file=sys.stderr)
-        return 1 if changes or (root / "src" / JOURNAL).exists() else 0
-    refusals = [(path, why) for path, cur, _text in changes if (why := hand_edit(cur))]
-    for path, why in [] if force else refusals:
-        current, text = next(c[1:] for c in changes if c[0] == path)
-        print(
-            f"tangle: {path.relative_to(root)} {why}; put the change in "
-            f"{where_to_edit(modules.get(path), current, text)} and run `make tangle` again, "
-            "or run `python -m tools.tangle --force` to overwrite it",
-            file=sys.stderr,
-        )
-    if refusals and not force:
-        return 2
+    for path, current, text in changes if check else []:
+        rel = str(path.relative_to(root))
+        sys.stdout.writelines(difflib.unified_diff(
+            current.splitlines(keepends=True), text.splitlines(keepends=True),
+            fromfile=f"{rel} (on disk)", tofile=f"{rel} (tangled from the chapters)",
+        ))  # fmt: skip
+    found = [] if force else problems(root, modules, changes, check)
+    for line in found:
+        print(f"tangle: {line}", file=sys.stderr)
+    if found:
+        return 1 if check else 2
     srcdir.write_set(root, changes)
     for path, _current, text in changes:
         print(f"tangle: {'wrote' if text else 'removed'} {path.relative_to(root)}")
@@ -453,9 +408,8 @@ def _check_on_build(app) -> None:
         changes = drift(root, {path: render(m, root) for path, m in modules.items()})
     except ChapterError as err:
         raise ExtensionError(f"tangle: {err}") from None
-    if changes:
-        reasons = "; ".join(describe(root, *change, modules.get(change[0])) for change in changes)
-        raise ExtensionError(f"tangle: {reasons}")
+    if found := problems(root, modules, changes, check=True):
+        raise ExtensionError(f"tangle: {'; '.join(found)}")
 
 
 def setup(app):
