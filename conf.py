@@ -46,6 +46,7 @@ extensions = [
     "apimodules",  # docs/_ext/apimodules.py: the API reference lists every tangled module
     "apilinks",  # docs/_ext/apilinks.py: first mention of an API object in a page links to it
     "chapterinputs",  # docs/_ext/chapterinputs.py: re-execute the chapters whose inputs changed
+    "bookchecks",  # docs/_ext/bookchecks.py: orphan chapters left out, oversized outputs warned
 ]
 
 # --- notebooks ---------------------------------------------------------------------------
