@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))  # for tools.tangle, our Sphinx extension
+sys.path.insert(0, str(ROOT))  # for tools/: the tangler and the chapter reader
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the book's own small extensions
 
 project = "spelled-out"
@@ -41,12 +41,12 @@ extensions = [
     "sphinx_togglebutton",
     "sphinx_design",
     "sphinx_codeautolink",
-    "tools.tangle",
+    "autolinkcache",  # docs/_ext/autolinkcache.py: codeautolink's answers kept between builds
     "downloads",  # docs/_ext/downloads.py: each chapter as an executed .ipynb
     "apimodules",  # docs/_ext/apimodules.py: the API reference lists every tangled module
     "apilinks",  # docs/_ext/apilinks.py: first mention of an API object in a page links to it
     "chapterinputs",  # docs/_ext/chapterinputs.py: re-execute the chapters whose inputs changed
-    "bookchecks",  # docs/_ext/bookchecks.py: orphan chapters left out, oversized outputs warned
+    "bookchecks",  # docs/_ext/bookchecks.py: src/ matches the chapters, no orphans, no huge outputs
 ]
 
 # --- notebooks ---------------------------------------------------------------------------

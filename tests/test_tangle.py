@@ -1,6 +1,7 @@
 """The tangler: chapters in, modules out, and every refusal it promises."""
 
 import os
+import sys
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
@@ -8,6 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from tools import tangle
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs" / "_ext"))
+import bookchecks  # noqa: E402
 
 FRONT = "---\nkernelspec:\n  name: python3\n---\n\n# A chapter\n\n"
 
@@ -315,11 +319,11 @@ def test_sphinx_build_stops_on_drift_naming_the_chapter(tmp_path):
     root = make_book(tmp_path, GOOD)
     tangle.run(root, check=False)
     app = SimpleNamespace(srcdir=str(root), config=SimpleNamespace(tangle_on_build="check"))
-    tangle._check_on_build(app)  # in sync: the build goes ahead
+    bookchecks.check_tangled(app)  # in sync: the build goes ahead
     target = root / "src/pkg/box.py"
     target.write_text(target.read_text() + "\nEXTRA = 1\n")
     with pytest.raises(ExtensionError, match=r"src/pkg/box.py differs .*literate/part/02-second"):
-        tangle._check_on_build(app)
+        bookchecks.check_tangled(app)
 
 
 def test_sphinx_build_stops_on_a_refusal(tmp_path):
@@ -329,12 +333,11 @@ def test_sphinx_build_stops_on_a_refusal(tmp_path):
     root = make_book(tmp_path, {"part/ch": body})
     app = SimpleNamespace(srcdir=str(root), config=SimpleNamespace(tangle_on_build="check"))
     with pytest.raises(ExtensionError, match=r"literate/part/ch.md:11: .*expression"):
-        tangle._check_on_build(app)
+        bookchecks.check_tangled(app)
 
 
 def test_command_line_exit_codes(tmp_path):
     import subprocess
-    import sys
 
     root = make_book(tmp_path, GOOD)
     repo = Path(__file__).resolve().parent.parent
@@ -487,7 +490,6 @@ sys.exit(tangle.run(Path(sys.argv[1]), check=False))
 def test_a_kill_leaves_the_old_or_the_new_set(tmp_path, kill_at):
     """SIGKILL at each rename (the journal's, then each module's): never a mixed src/."""
     import subprocess
-    import sys
 
     first = {
         "part/a": cell("A = 1", ":tangle: pkg/a.py") + cell("B = 1", ":tangle: pkg/b.py"),

@@ -39,6 +39,14 @@ def reusable(current: str, header: str, input_digest: str) -> bool:
     return current == stamp(header, current.partition("\n")[2], input_digest)
 
 
+def without_input_digest(text: str) -> str:
+    """The text without the digest of its input: another ruff version formatting the same
+    code the same way is no change."""
+    first, newline, code = text.partition("\n")
+    found = HEADER.search(first)
+    return first[: found.start()] + f" [sha256:{found['code']}]" + newline + code if found else text
+
+
 def hand_edit(current: str) -> str | None:
     """Why ``current`` (a file's text in src/) is not ours to overwrite, if it is not."""
     if not current:
@@ -67,7 +75,7 @@ def drift(root: Path, wanted: dict[Path, str]) -> list[tuple[Path, str, str]]:
     changes = []
     for path, text in sorted(wanted.items()):
         current = read_text(path, root) if path.exists() else ""
-        if current != text:
+        if without_input_digest(current) != without_input_digest(text):
             changes.append((path, current, text))
     for path in generated_files(root):
         if path not in wanted:

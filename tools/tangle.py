@@ -12,9 +12,7 @@ chapter line to edit is named. Changed modules go to temporary files, then are r
 together behind a journal that the next run completes if this one was killed.
 
     python -m tools.tangle [--check | --force]   # --check: write nothing, exit 1 on drift
-
-As a Sphinx extension it stops a build whose ``src/`` disagrees with the chapters, or with
-``-D tangle_on_build=write`` (``make livehtml``) tangles first.
+The book build runs the check too, or tangles first (``docs/_ext/bookchecks.py``).
 """
 
 from __future__ import annotations
@@ -27,9 +25,10 @@ import shutil
 import subprocess
 import sys
 import tokenize
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from tools import chapters, srcdir
@@ -264,7 +263,9 @@ def ruff(*args: str, text: str, root: Path, filename: str) -> str:
 def ruff_settings(root: Path) -> str:
     """What besides its input decides ruff's output: its version and our configuration."""
     configs = [root / name for name in ("pyproject.toml", "ruff.toml", ".ruff.toml")]
-    return version("ruff") + "".join(p.read_text() for p in configs if p.is_file())
+    with suppress(PackageNotFoundError):
+        return version("ruff") + "".join(p.read_text() for p in configs if p.is_file())
+    return str(id(configs))  # a ruff from elsewhere: format again each time
 
 
 def render(module: Module, root: Path = ROOT) -> str:
@@ -389,33 +390,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     return run(args.root.resolve(), args.check, args.force)
-
-
-# --- Sphinx extension ------------------------------------------------------------------
-
-
-def _check_on_build(app) -> None:
-    """Stop the build on drift; with ``-D tangle_on_build=write`` (livehtml), tangle first."""
-    from sphinx.errors import ExtensionError
-
-    root = Path(app.srcdir)
-    if app.config.tangle_on_build == "write":
-        if run(root, check=False) != 0:
-            raise ExtensionError("tangle: refused (see above)")
-        return
-    try:
-        modules = {root / "src" / target: m for target, m in collect(root).items()}
-        changes = drift(root, {path: render(m, root) for path, m in modules.items()})
-    except ChapterError as err:
-        raise ExtensionError(f"tangle: {err}") from None
-    if found := problems(root, modules, changes, check=True):
-        raise ExtensionError(f"tangle: {'; '.join(found)}")
-
-
-def setup(app):
-    app.add_config_value("tangle_on_build", "check", "env", str)
-    app.connect("builder-inited", _check_on_build)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
 if __name__ == "__main__":

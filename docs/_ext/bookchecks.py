@@ -1,5 +1,9 @@
 """Sphinx extension: checks on what the book will hold, before and while it is built.
 
+* The packages in ``src/`` must be what the chapters tangle to (``tools/tangle.py``): the
+  build stops on drift, naming the chapter line to edit. With ``-D tangle_on_build=write``
+  (``make livehtml``) it tangles first instead, inside this process, which has the
+  chapter reader loaded already.
 * A chapter under ``literate/`` that no toctree of ``docs/index.md`` lists would still be
   executed and written, but no reader could reach it: it is left out of the build, with a
   warning naming it (an error under ``-W``).
@@ -15,9 +19,27 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.util import logging
 
-from tools import chapters
+from tools import chapters, tangle
 
 logger = logging.getLogger(__name__)
+
+
+def check_tangled(app) -> None:
+    from sphinx.errors import ExtensionError
+
+    root = Path(app.srcdir)
+    if app.config.tangle_on_build == "write":
+        if tangle.run(root, check=False) != 0:
+            raise ExtensionError("tangle: refused (see above)")
+        return
+    try:
+        modules = {root / "src" / target: m for target, m in tangle.collect(root).items()}
+        wanted = {path: tangle.render(m, root) for path, m in modules.items()}
+        changes = tangle.drift(root, wanted)
+    except chapters.ChapterError as err:
+        raise ExtensionError(f"tangle: {err}") from None
+    if found := tangle.problems(root, modules, changes, check=True):
+        raise ExtensionError(f"tangle: {'; '.join(found)}")
 
 
 def leave_out_orphans(app, config) -> None:
@@ -59,6 +81,8 @@ def check_output_sizes(app, doctree: nodes.document) -> None:
 
 def setup(app) -> dict:
     app.add_config_value("book_output_limit", 1_000_000, "env", int)
+    app.add_config_value("tangle_on_build", "check", "env", str)
+    app.connect("builder-inited", check_tangled)
     app.connect("config-inited", leave_out_orphans)
     app.connect("doctree-read", check_output_sizes)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
