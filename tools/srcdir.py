@@ -39,7 +39,7 @@ def reusable(current: str, header: str, input_digest: str) -> bool:
     return current == stamp(header, current.partition("\n")[2], input_digest)
 
 
-def without_input_digest(text: str) -> str:
+def strip_input(text: str) -> str:
     """The text without the digest of its input: another ruff version formatting the same
     code the same way is no change."""
     first, newline, code = text.partition("\n")
@@ -70,12 +70,16 @@ def generated_files(root: Path) -> list[Path]:
     return found
 
 
-def drift(root: Path, wanted: dict[Path, str]) -> list[tuple[Path, str, str]]:
-    """(path, on disk, wanted) for every file that differs; '' stands for no file."""
+def drift(root: Path, wanted: dict[Path, str], exact=False) -> list[tuple[Path, str, str]]:
+    """(path, on disk, wanted) for every file that differs; '' stands for no file.
+
+    Unless ``exact``, a file that differs only in the digest of its input has not drifted.
+    """
     changes = []
+    same = (lambda a, b: a == b) if exact else (lambda a, b: strip_input(a) == strip_input(b))
     for path, text in sorted(wanted.items()):
         current = read_text(path, root) if path.exists() else ""
-        if without_input_digest(current) != without_input_digest(text):
+        if not same(current, text):
             changes.append((path, current, text))
     for path in generated_files(root):
         if path not in wanted:

@@ -360,7 +360,7 @@ def run(root: Path, check: bool, force: bool = False) -> int:
         wanted = {path: render(m, root) for path, m in modules.items()}
         for done in [] if check else srcdir.finish_interrupted(root):
             print(f"tangle: {done}")
-        changes = drift(root, wanted)
+        changes = drift(root, wanted, exact=not check)
     except ChapterError as err:
         print(f"tangle: {err}", file=sys.stderr)
         return 2
