@@ -83,3 +83,19 @@ def test_pages_that_show_tracebacks_count_comments_too(tmp_path):
         tmp_path / "src/pkg/base.py", "# shifts the lines of a traceback\ndef f():\n    return 1\n"
     )
     assert inputs(tmp_path, page)[1] != before
+
+
+def test_forget_removes_only_the_named_pages_outputs(tmp_path):
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(str(tmp_path / "cache"))
+    for name in ("a", "b"):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"{name} = 1")])
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "python3"}
+        cache.cache_notebook_bundle(
+            CacheBundleIn(notebook, f"/book/{name}.md"), check_validity=False
+        )
+    chapterinputs.forget(tmp_path / "cache", {"/book/a.md"})
+    assert [record.uri for record in cache.list_cache_records()] == ["/book/b.md"]

@@ -129,12 +129,20 @@ def _is_data(path: Path) -> bool:
     return path.is_file() and path.suffix not in {".py", ".pyc"} and not skipped & set(path.parts)
 
 
+def forget(cache_dir: Path, uris: set[str]) -> None:
+    """Remove the cached outputs of these pages from myst-nb's execution cache."""
+    from jupyter_cache import get_cache
+
+    jcache = get_cache(str(cache_dir))
+    for record in jcache.list_cache_records():
+        if record.uri in uris:
+            jcache.remove_cache(record.pk)
+
+
 def _outdated(app, env, added, changed, removed) -> list[str]:
     """Forget the cached outputs of pages whose inputs changed; have Sphinx read them again."""
     if app.config.nb_execution_mode != "cache":
         return []
-    from jupyter_cache import get_cache
-
     root = Path(app.srcdir)
     cache_dir = Path(app.config.nb_execution_cache_path)
     stamps_file = cache_dir / STAMPS
@@ -152,11 +160,7 @@ def _outdated(app, env, added, changed, removed) -> list[str]:
         if known.get("fingerprint") != new[docname]["fingerprint"]:
             rerun.append(docname)
     if rerun and cache_dir.exists():
-        jcache = get_cache(str(cache_dir))
-        uris = {str(Path(env.doc2path(docname))) for docname in rerun}
-        for record in jcache.list_cache_records():
-            if record.uri in uris:
-                jcache.remove_cache(record.pk)
+        forget(cache_dir, {str(Path(env.doc2path(docname))) for docname in rerun})
     if old.get("src/") != new["src/"] and "docs/api" in env.found_docs:
         rerun.append("docs/api")  # the API page lists the modules that exist
     app.env_inputs = new  # recorded once the build has succeeded
