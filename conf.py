@@ -73,8 +73,18 @@ def _source_without_import(app, modname):
     return None
 
 
+def _module_file(app, modname):
+    """The file viewcode compares with its page, so an unchanged module's page is not
+    written again on every build (with the hook above, viewcode cannot tell otherwise)."""
+    base = ROOT / "src" / Path(*modname.split("."))
+    return next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
+
+
 def setup(app):
+    import sphinx.ext.viewcode
+
     app.connect("viewcode-find-source", _source_without_import)
+    sphinx.ext.viewcode.get_module_filename = _module_file
 
 
 nb_execution_raise_on_error = True

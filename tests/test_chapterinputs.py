@@ -36,7 +36,8 @@ def chapter(root: Path, code: str, tags: str = "") -> Path:
 def inputs(root: Path, page: Path) -> tuple[list[str], str]:
     found = chapterinputs.page_inputs(page, root, {})
     files = chapterinputs.dependencies(set(found["modules"]), root / "src")
-    chapterinputs.parse.cache_clear()
+    for cached in ("parse", "module_file", "imports_of", "code_digest"):  # one build each
+        getattr(chapterinputs, cached).cache_clear()
     return [str(p.relative_to(root)) for p in files], chapterinputs.fingerprint(found, root)
 
 

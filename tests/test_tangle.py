@@ -540,3 +540,17 @@ def test_another_formatter_input_digest_is_not_drift(tmp_path):
     assert tangle.run(root, check=True) == 0
     assert tangle.run(root, check=False) == 0
     assert target.read_text() == first + "\n" + rest
+
+
+def test_chapter_cells_are_remembered_until_the_chapter_changes(tmp_path, monkeypatch):
+    from tools import chapters
+
+    root = make_book(tmp_path, GOOD)
+    path = root / "literate/part/01-first.md"
+    first = chapters.chapter_cells(path, root)
+    assert first == chapters.code_cells(path.read_text(), "literate/part/01-first.md")
+    monkeypatch.setattr(chapters, "code_cells", lambda *a: pytest.fail("parsed again"))
+    assert chapters.chapter_cells(path, root) == first
+    path.write_text(path.read_text().replace("Box(2)", "Box(3)"))
+    with pytest.raises(pytest.fail.Exception, match="parsed again"):
+        chapters.chapter_cells(path, root)

@@ -8,7 +8,11 @@ toctrees, ``{glue:figure}``) come from the MyST parser's tokens.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+import os
+from contextlib import suppress
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -82,6 +86,30 @@ def code_cells(text: str, name: str = "<chapter>") -> list[CodeCell]:
             fence + 1,
         )
         cells.append(CodeCell(fence, first, cell.source + "\n", dict(cell.metadata), name))
+    return cells
+
+
+def chapter_cells(path: Path, root: Path) -> list[CodeCell]:
+    """A chapter file's code cells, remembered by the digest of its text between runs.
+
+    Parsing is the slow part of reading the book (a rebuild of the book tangles first), so
+    the cells of each chapter are kept in ``_build/.chapter-cells.json``.
+    """
+    text, name = read_text(path, root), str(path.relative_to(root))
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    store = root / "_build" / ".chapter-cells.json"
+    with suppress(OSError, ValueError):
+        known = json.loads(store.read_text(encoding="utf-8")).get(name, {})
+        if known.get("key") == key:
+            return [CodeCell(**cell) for cell in known["cells"]]
+    cells = code_cells(text, name)
+    with suppress(OSError, ValueError):
+        memo = json.loads(store.read_text(encoding="utf-8")) if store.is_file() else {}
+        memo[name] = {"key": key, "cells": [asdict(cell) for cell in cells]}
+        store.parent.mkdir(exist_ok=True)
+        tmp = store.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(memo, default=str), encoding="utf-8")
+        os.replace(tmp, store)
     return cells
 
 

@@ -71,8 +71,7 @@ book_order = chapters.book_order  # chapters in the toctrees of docs/index.md, i
 
 def read_cells(chapter: Path, root: Path) -> list[CodeCell]:
     """The tangled code cells of one chapter."""
-    rel = str(chapter.relative_to(root))
-    return [c for c in chapters.code_cells(chapters.read_text(chapter, root), rel) if c.target]
+    return [cell for cell in chapters.chapter_cells(chapter, root) if cell.target]
 
 
 # --- assembling modules ----------------------------------------------------------------

@@ -6,15 +6,15 @@ the modules the names come from: ``makemore`` and with it torch, numpy and matpl
 a prose-only rebuild that import was most of the time. Where a name leads depends only on
 the code it is found in, which the extension keeps itself, and on the modules it imports:
 so the answers are kept in ``_build/.autolink-cache.json`` together with a digest of our
-packages (``src/``) and of the versions of the libraries installed, and are asked again
-only for names not seen before, or after a package changed.
+packages (``src/``) and of the library folders (pip changes them on every install), and
+are asked again only for names not seen before, or after a package changed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from importlib.metadata import distributions
+import site
 from pathlib import Path
 
 import sphinx_codeautolink.extension as autolink
@@ -29,8 +29,9 @@ def _stamp(root: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted((root / "src").rglob("*.py")):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    versions = sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions())
-    digest.update("\n".join(versions).encode())
+    for folder in sorted(set(site.getsitepackages() + [site.getusersitepackages()])):
+        if Path(folder).is_dir():  # installing or upgrading a library changes its listing
+            digest.update(f"{folder}:{Path(folder).stat().st_mtime_ns}".encode())
     return digest.hexdigest()
 
 

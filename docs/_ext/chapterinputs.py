@@ -38,12 +38,24 @@ def parse(path: Path) -> ast.Module:
     return ast.parse(path.read_bytes(), filename=str(path))
 
 
+@cache
 def module_file(src: Path, name: str) -> Path | None:
     base = src / Path(*name.split("."))
     for path in (base.with_suffix(".py"), base / "__init__.py"):
         if path.is_file():
             return path
     return None
+
+
+@cache
+def imports_of(path: Path, src: Path, package: str) -> frozenset[str]:
+    return frozenset(named_modules(parse(path), src, package))
+
+
+@cache
+def code_digest(path: Path) -> bytes:
+    """A module's code without its comments and layout."""
+    return hashlib.sha256(ast.dump(parse(path)).encode()).digest()
 
 
 def named_modules(tree: ast.AST, src: Path, package: str = "") -> set[str]:
@@ -77,7 +89,7 @@ def dependencies(modules: set[str], src: Path) -> list[Path]:
                 continue
             done[parent] = path
             package = parent if path.name == "__init__.py" else ".".join(parts[: i - 1])
-            todo |= named_modules(parse(path), src, package) - set(done)
+            todo |= imports_of(path, src, package) - set(done)
     return sorted(set(done.values()))
 
 
@@ -118,7 +130,7 @@ def fingerprint(inputs: dict, root: Path) -> str:
     for path in files:
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         if path.suffix == ".py" and not inputs["exact"]:
-            digest.update(ast.dump(parse(path)).encode())  # code, not comments or layout
+            digest.update(code_digest(path))  # code, not comments or layout
         else:
             digest.update(path.read_bytes())
     return digest.hexdigest()
