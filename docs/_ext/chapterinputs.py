@@ -155,6 +155,8 @@ def _outdated(app, env, added, changed, removed) -> list[str]:
     """Forget the cached outputs of pages whose inputs changed; have Sphinx read them again."""
     if app.config.nb_execution_mode != "cache":
         return []
+    for cached in (parse, module_file, imports_of, code_digest):  # files may have changed
+        cached.cache_clear()
     root = Path(app.srcdir)
     cache_dir = Path(app.config.nb_execution_cache_path)
     stamps_file = cache_dir / STAMPS
