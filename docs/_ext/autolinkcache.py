@@ -12,6 +12,7 @@ are asked again only for names not seen before, or after a package changed.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import site
@@ -27,8 +28,9 @@ _state = {"path": None, "stamp": "", "dirty": False}
 
 def _stamp(root: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted((root / "src").rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for path in sorted((root / "src").rglob("*.py")):  # the code, not comments or layout
+        code = ast.dump(ast.parse(path.read_bytes()))
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + code.encode())
     for folder in sorted(set(site.getsitepackages() + [site.getusersitepackages()])):
         if Path(folder).is_dir():  # installing or upgrading a library changes its listing
             digest.update(f"{folder}:{Path(folder).stat().st_mtime_ns}".encode())
