@@ -68,15 +68,17 @@ html: setup tangle
 LIVE_PORT ?= 8000
 
 # sphinx-autobuild watches the source directory (the repository root). src/ is ignored: it
-# changes only when the pre-build tangle rewrites it, just before the build that reads it,
-# so watching it would build everything twice. Ignores are paths (or regexes), not globs.
+# changes only when the build tangles it (-D tangle_on_build=write: inside the Sphinx
+# process, which has the chapter reader loaded already, instead of a pre-build command),
+# just before the build reads it, so watching it would build everything twice. After a code
+# edit, only the chapters whose imported modules changed run again (docs/_ext/chapterinputs.py).
+# Ignores are paths (or regexes), not globs.
 livehtml: setup tangle
 	$(BIN)/sphinx-autobuild . _build/html --host 127.0.0.1 --port $(LIVE_PORT) \
 		--watch literate --watch docs \
 		--ignore _build --ignore .venv --ignore .git --ignore src --ignore data --ignore tests \
 		--re-ignore '/(__pycache__|\.pytest_cache|\.ruff_cache|\.hypothesis|\.ipynb_checkpoints)/' \
-		--pre-build '$(BIN)/python -m tools.tangle' \
-	$(SPHINX_FLAGS)
+	$(SPHINX_FLAGS) -D tangle_on_build=write
 
 # --- checking ----------------------------------------------------------------------------
 

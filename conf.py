@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))  # for tools.tangle, our Sphinx extension
+sys.path.insert(0, str(ROOT))  # for tools/: the tangler and the chapter reader
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the book's own small extensions
 
 project = "spelled-out"
@@ -41,51 +41,19 @@ extensions = [
     "sphinx_togglebutton",
     "sphinx_design",
     "sphinx_codeautolink",
-    "tools.tangle",
+    "autolinkcache",  # docs/_ext/autolinkcache.py: codeautolink's answers kept between builds
     "downloads",  # docs/_ext/downloads.py: each chapter as an executed .ipynb
     "apimodules",  # docs/_ext/apimodules.py: the API reference lists every tangled module
     "apilinks",  # docs/_ext/apilinks.py: first mention of an API object in a page links to it
+    "chapterinputs",  # docs/_ext/chapterinputs.py: re-execute the chapters whose inputs changed
+    "bookchecks",  # docs/_ext/bookchecks.py: src/ matches the chapters, no orphans, no huge outputs
 ]
 
 # --- notebooks ---------------------------------------------------------------------------
-# Locally, unchanged chapters come from the cache; CI executes every cell every time.
+# Locally, unchanged chapters come from the cache; CI executes every cell every time. A
+# chapter whose imported src/ modules or data files changed is executed again (chapterinputs).
 nb_execution_mode = "force" if os.environ.get("CI") else "cache"
 nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
-
-
-def _forget_outputs_when_packages_change() -> bool:
-    """Empty the execution cache when src/ or data/ changed since the last build.
-
-    myst-nb keys a chapter's cached outputs on its own code cells only, but chapters import
-    the tangled packages and read data/: a change there (say, chapter 3 fixing Value.__add__)
-    must re-run the chapters that use them. Prose-only edits leave the cache alone.
-    """
-    import hashlib
-    import shutil
-
-    digest = hashlib.sha256()
-    for path in sorted([*ROOT.glob("src/**/*.py"), *ROOT.glob("data/*")]):
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    cache = Path(nb_execution_cache_path)
-    stamp = cache / "inputs.sha256"
-    changed = cache.exists() and (not stamp.exists() or stamp.read_text() != digest.hexdigest())
-    if changed:
-        shutil.rmtree(cache)
-    cache.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(digest.hexdigest())
-    return changed
-
-
-_packages_changed = nb_execution_mode == "cache" and _forget_outputs_when_packages_change()
-
-
-def _chapters_to_rerun(app, env, added, changed, removed):
-    """After a change to src/ or data/, every page is read again.
-
-    Chapters execute the packages; the API page lists the modules that exist, so it goes stale
-    too when a chapter tangles a new one.
-    """
-    return list(env.found_docs) if _packages_changed else []
 
 
 def _source_without_import(app, modname):
@@ -105,9 +73,18 @@ def _source_without_import(app, modname):
     return None
 
 
+def _module_file(app, modname):
+    """The file viewcode compares with its page, so an unchanged module's page is not
+    written again on every build (with the hook above, viewcode cannot tell otherwise)."""
+    base = ROOT / "src" / Path(*modname.split("."))
+    return next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
+
+
 def setup(app):
-    app.connect("env-get-outdated", _chapters_to_rerun)
+    import sphinx.ext.viewcode
+
     app.connect("viewcode-find-source", _source_without_import)
+    sphinx.ext.viewcode.get_module_filename = _module_file
 
 
 nb_execution_raise_on_error = True

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import matplotlib
 import pytest
-from sybil import Example, Sybil
+from sybil import Example, Region, Sybil
 from sybil.parsers.abstract import DocTestStringParser
 from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
-from sybil.parsers.myst.lexers import DirectiveLexer
+
+from tools.chapters import code_cells
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -27,23 +28,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 DOCTEST_FENCE = "```pycon"
 
 
-def _tags(options: dict) -> list[str]:
-    tags = options.get("tags", [])
-    if isinstance(tags, str):
-        tags = [t.strip().strip("'\"") for t in tags.strip("[]").split(",") if t.strip()]
-    return tags
-
-
 def _run_cell(example: Example) -> None:
-    tags = example.region.lexemes.get("tags", [])
+    tags, first = example.region.lexemes["tags"], example.region.lexemes["line"]
     if "skip-execution" in tags:
         return
-    source = example.parsed
-    region = example.region
-    text = example.document.text[region.start : region.end]
-    first = example.line + text[: text.find(str(source))].count("\n")  # first line of code
     # Padding with newlines makes tracebacks quote the chapter's own line numbers.
-    code = compile("\n" * (first - 1) + str(source), example.path, "exec")
+    code = compile("\n" * (first - 1) + str(example.parsed), example.path, "exec")
     with chdir(os.path.dirname(example.path)):
         try:
             exec(code, example.namespace)
@@ -56,19 +46,21 @@ def _run_cell(example: Example) -> None:
 
 
 class CodeCellParser:
-    """Code cells, run for their side effects, only in chapters that have doctests."""
+    """Code cells, run for their side effects, only in chapters that have doctests.
 
-    def __init__(self) -> None:
-        self.lexer = DirectiveLexer(directive="code-cell", arguments=".*")
+    The cells are the ones myst-nb executes, read by its own reader (``tools/chapters.py``).
+    """
 
     def __call__(self, document):
         if DOCTEST_FENCE not in document.text:
             return
-        for region in self.lexer(document):
-            region.lexemes["tags"] = _tags(region.lexemes.get("options") or {})
-            region.parsed = region.lexemes["source"]
-            region.evaluator = _run_cell
-            yield region
+        offsets = [0]  # where each line starts
+        for line in document.text.splitlines(keepends=True):
+            offsets.append(offsets[-1] + len(line))
+        for cell in code_cells(document.text, document.path):
+            end = offsets[min(cell.line - 1 + cell.source.count("\n"), len(offsets) - 1)]
+            lexemes = {"tags": cell.tags, "line": cell.line}
+            yield Region(offsets[cell.fence - 1], end, cell.source, _run_cell, lexemes)
 
 
 class PyconParser:

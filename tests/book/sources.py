@@ -9,22 +9,17 @@ never listed by hand, so they keep working as chapters are added.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from tools.tangle import parse_options, parse_tags
+from tools import chapters as sources
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 INDEX = ROOT / "docs" / "index.md"
-
-TOCTREE = re.compile(r"^(`{3,}|~{3,})\{toctree\}")
-CODE_CELL = re.compile(r"^(?P<fence>`{3,}|~{3,})\{code-cell\}")
-GLUE_FIGURE = re.compile(r"^(?P<fence>`{3,}|~{3,}|:{3,})\{glue:figure\}\s+(?P<key>\S+)")
 
 
 @dataclass
@@ -82,28 +77,7 @@ class Chapter:
 @cache
 def toctrees() -> list[Toctree]:
     """The toctrees of the landing page, in order, with their entries as docnames."""
-    trees: list[Toctree] = []
-    lines = INDEX.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        m = TOCTREE.match(lines[i].strip())
-        if not m:
-            i += 1
-            continue
-        fence = m[1]
-        options, i = parse_options(lines, i + 1)
-        tree = Toctree(caption=options.get("caption", ""), docnames=[])
-        while i < len(lines) and not lines[i].strip().startswith(fence):
-            entry = lines[i].strip()
-            if entry and not entry.startswith(":"):
-                if entry.endswith(">") and "<" in entry:
-                    entry = entry[entry.rindex("<") + 1 : -1]
-                entry = entry.removesuffix(".md")
-                tree.docnames.append(entry[1:] if entry.startswith("/") else f"docs/{entry}")
-            i += 1
-        trees.append(tree)
-        i += 1
-    return trees
+    return [Toctree(caption, docnames) for caption, docnames in sources.toctrees(ROOT)]
 
 
 def all_docnames() -> list[str]:
@@ -111,31 +85,20 @@ def all_docnames() -> list[str]:
 
 
 def read_chapter(docname: str) -> Chapter:
-    """A chapter's code cells (those the build keeps) and its glued figures."""
+    """A chapter's code cells (those the build keeps) and its glued figures.
+
+    Cells come from myst-nb's own reader, as the build reads them (``tools/chapters.py``).
+    """
     path = ROOT / f"{docname}.md"
     chapter = Chapter(docname=docname, path=path)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        cell, figure = CODE_CELL.match(lines[i]), GLUE_FIGURE.match(lines[i])
-        if not (cell or figure):
-            i += 1
-            continue
-        fence = (cell or figure)["fence"]
-        options, body = parse_options(lines, i + 1)
-        end = body
-        while end < len(lines) and lines[end].strip() != fence:
-            end += 1
-        text = "\n".join(lines[body:end])
-        if cell:
-            tags = parse_tags(options.get("tags", ""))
-            if "remove-cell" not in tags:
-                chapter.cells.append(SourceCell(line=i + 1, source=text, tags=tags))
-        else:
-            chapter.figures.append(
-                GlueFigure(line=i + 1, key=figure["key"], name=options.get("name"), caption=text)
-            )
-        i = end + 1
+    text = sources.read_text(path, ROOT)
+    for cell in sources.code_cells(text, docname):
+        if "remove-cell" not in cell.tags:
+            chapter.cells.append(SourceCell(line=cell.fence, source=cell.source, tags=cell.tags))
+    for figure in sources.directives(text, "glue:figure"):
+        name = figure.options.get("name")
+        caption = "\n".join(figure.body)
+        chapter.figures.append(GlueFigure(figure.line, figure.argument, name, caption))
     return chapter
 
 
