@@ -7,24 +7,55 @@ every cell anyway.
 
 ``tests/book`` checks the built book in ``_build/html``; they run only with ``--book``
 (``make test`` passes it after building the book).
+
+Each extra of the package runs on its own: where torch (the ``makemore`` extra) or
+matplotlib (``notebooks``) is not installed, whatever imports it skips, with the reason,
+instead of failing (see :class:`SkipWhenMissing`).
 """
 
+import importlib.util
 import os
+import sys
 import traceback
 from contextlib import chdir
 from pathlib import Path
 
-import matplotlib
 import pytest
 from sybil import Example, Sybil
 from sybil.parsers.abstract import DocTestStringParser
 from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
 from sybil.parsers.myst.lexers import DirectiveLexer
 
-matplotlib.use("Agg")
+# Plots render off screen; set before anything imports matplotlib.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 DOCTEST_FENCE = "```pycon"
+
+# Optional dependencies, and the extra of spelled-out that installs each.
+OPTIONAL = {"torch": "makemore", "matplotlib": "notebooks"}
+
+
+class SkipWhenMissing:
+    """An import finder, last on ``sys.meta_path``, asked only for what no other finds.
+
+    Importing a missing optional dependency then skips the test module, doctest module or
+    test that needs it, naming the extra to install, instead of erroring. Installed
+    packages are found by the finders before this one and are never affected.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top in OPTIONAL:
+            pytest.skip(
+                f"needs {top}, which is not installed "
+                f"(pip install 'spelled-out[{OPTIONAL[top]}]')",
+                allow_module_level=True,
+            )
+        return None
+
+
+if any(importlib.util.find_spec(name) is None for name in OPTIONAL):
+    sys.meta_path.append(SkipWhenMissing())
 
 
 def _tags(options: dict) -> list[str]:
@@ -32,6 +63,25 @@ def _tags(options: dict) -> list[str]:
     if isinstance(tags, str):
         tags = [t.strip().strip("'\"") for t in tags.strip("[]").split(",") if t.strip()]
     return tags
+
+
+SKIPPED = "__skipped_because__"
+
+
+def _skip_rest(evaluate):
+    """Once a chapter's cell skipped (a missing dependency), skip the rest of the chapter."""
+
+    def evaluator(example: Example):
+        reason = example.namespace.get(SKIPPED)
+        if reason:
+            pytest.skip(reason)
+        try:
+            return evaluate(example)
+        except pytest.skip.Exception as skip:
+            example.namespace[SKIPPED] = f"an earlier cell skipped: {skip.msg}"
+            raise
+
+    return evaluator
 
 
 def _run_cell(example: Example) -> None:
@@ -67,7 +117,7 @@ class CodeCellParser:
         for region in self.lexer(document):
             region.lexemes["tags"] = _tags(region.lexemes.get("options") or {})
             region.parsed = region.lexemes["source"]
-            region.evaluator = _run_cell
+            region.evaluator = _skip_rest(_run_cell)
             yield region
 
 
@@ -83,6 +133,7 @@ class PyconParser:
             source = lexed.lexemes["source"]
             for region in self.string_parser(source, document.path):
                 region.adjust(lexed, source)
+                region.evaluator = _skip_rest(region.evaluator)
                 yield region
 
 
