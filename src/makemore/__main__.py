@@ -7,7 +7,6 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 
 import torch
@@ -17,7 +16,7 @@ from makemore import storage
 from makemore.counting import CountModel
 from makemore.neural import NeuralModel
 from makemore.vocab import UnknownCharacterError, Vocab, examples, table_shape
-from makemore.words import read_numbered_words, split_words
+from makemore.words import bundled_names, read_numbered_words, split_words
 
 LECTURE_SEED = 2147483647
 
@@ -118,11 +117,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="strength of the net's regulariser reg * mean(W**2) (default: %(default)s)",
     )
     return parser
-
-
-def bundled_names() -> Path:
-    """The names file shipped with the package."""
-    return Path(str(resources.files("makemore") / "names.txt"))
 
 
 def _read(path: Path, vocab: Vocab | None = None) -> list[str]:

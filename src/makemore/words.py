@@ -2,6 +2,7 @@
 """Reading word lists, one word per line, and splitting them for evaluation."""
 
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 
 import torch
@@ -56,6 +57,11 @@ def read_numbered_words(path: str | Path) -> tuple[list[str], list[int]]:
 def read_words(path: str | Path) -> list[str]:
     """The words of ``path``, one per non-blank line; see :func:`read_numbered_words`."""
     return read_numbered_words(path)[0]
+
+
+def bundled_names() -> Path:
+    """The path of the names list shipped inside the package, ``makemore/names.txt``."""
+    return Path(str(resources.files("makemore") / "names.txt"))
 
 
 SPLIT_SEED = 3407  # the original makemore script's default seed
