@@ -47,8 +47,7 @@ class SkipWhenMissing:
         top = name.partition(".")[0]
         if top in OPTIONAL:
             pytest.skip(
-                f"needs {top}, which is not installed "
-                f"(pip install 'spelled-out[{OPTIONAL[top]}]')",
+                f"needs {top}, which is not installed (pip install 'spelled-out[{OPTIONAL[top]}]')",
                 allow_module_level=True,
             )
         return None
