@@ -16,7 +16,7 @@ WRITE_ALL = $(if $(wildcard $(BOOK_STAMP)),$(if $(shell find $(BOOK_CONFIG) -new
 BUILD_BOOK = $(BIN)/sphinx-build $(SPHINX_FLAGS) $(WRITE_ALL) -b html . _build/html && touch $(BOOK_STAMP)
 
 .PHONY: html test tangle check-tangle lint unit book-checks livehtml bench clean setup dot chromium \
-	test-versions
+	test-versions test-notebooks
 
 # --- set-up ------------------------------------------------------------------------------
 
@@ -94,6 +94,11 @@ unit: $(STAMP)
 
 book-checks: setup chromium
 	$(BIN)/python -m pytest -q tests/book --book
+
+# Every chapter's downloadable notebook run in a temporary directory outside the repository
+# (book-checks runs only the first chapter of each part). Needs a built book.
+test-notebooks: setup
+	$(BIN)/python -m pytest -q tests/book/test_notebooks.py --book --all-notebooks
 
 test: setup check-tangle lint unit
 	$(BUILD_BOOK)

@@ -151,6 +151,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run tests/book, the checks of the built book (needs `make html` first)",
     )
+    parser.addoption(
+        "--all-notebooks",
+        action="store_true",
+        help="with --book: run every downloaded chapter notebook outside the repository, "
+        "not only the first of each part",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
