@@ -41,6 +41,7 @@ extensions = [
     "sphinx_togglebutton",
     "sphinx_design",
     "sphinx_codeautolink",
+    "sphinxcontrib.bibtex",  # {cite:p}`key` in the chapters, docs/references.bib
     "tools.tangle",
     "downloads",  # docs/_ext/downloads.py: each chapter as an executed .ipynb
     "apimodules",  # docs/_ext/apimodules.py: the API reference lists every tangled module
@@ -117,6 +118,11 @@ nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "substitution"]
 myst_heading_anchors = 3
 numfig = True  # "Fig. 2" in captions, and {numref}`fig-name` in the prose
+
+# --- citations ---------------------------------------------------------------------------
+bibtex_bibfiles = ["docs/references.bib"]
+bibtex_reference_style = "label"  # [KN95]: unique even for two works of one author and year
+bibtex_default_style = "alpha"
 
 # --- API reference -----------------------------------------------------------------------
 autodoc_member_order = "bysource"
