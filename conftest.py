@@ -47,10 +47,23 @@ class SkipWhenMissing:
         top = name.partition(".")[0]
         if top in OPTIONAL:
             pytest.skip(
-                f"needs {top}, which is not installed (pip install 'spelled-out[{OPTIONAL[top]}]')",
+                f"{_importer()} needs {top}, which is not installed "
+                f"(pip install 'spelled-out[{OPTIONAL[top]}]')",
                 allow_module_level=True,
             )
         return None
+
+
+def _importer() -> str:
+    """The file whose import statement is being run, relative to the repository."""
+    frame = sys._getframe(2)
+    while frame and (
+        frame.f_code.co_filename.startswith("<") or "importlib" in frame.f_code.co_filename
+    ):
+        frame = frame.f_back
+    if frame is None:
+        return "this test"
+    return os.path.relpath(frame.f_code.co_filename, Path(__file__).parent)
 
 
 if any(importlib.util.find_spec(name) is None for name in OPTIONAL):
