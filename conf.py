@@ -148,7 +148,7 @@ html_theme_options = {
     "use_download_button": True,
     "use_fullscreen_button": False,
     "use_source_button": False,
-    "home_page_in_toc": True,
+    "home_page_in_toc": False,  # the sidebar's title already leads home
 }
 # Follow the reader's system setting until they pick a theme (an empty default makes the
 # theme log a console error on a first visit).

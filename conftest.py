@@ -9,8 +9,8 @@ every cell anyway.
 (``make test`` passes it after building the book).
 
 Each extra of the package runs on its own: where torch (the ``makemore`` extra),
-matplotlib (``notebooks``) or Sphinx (``book``) is not installed, whatever imports it
-skips, with the reason, instead of failing (see :class:`SkipWhenMissing`).
+matplotlib (``notebooks``), Sphinx or nbformat (``book``) is not installed, whatever
+imports it skips, with the reason, instead of failing (see :class:`SkipWhenMissing`).
 """
 
 import importlib.util
@@ -32,7 +32,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 DOCTEST_FENCE = "```pycon"
 
 # Optional dependencies, and the extra of spelled-out that installs each.
-OPTIONAL = {"torch": "makemore", "matplotlib": "notebooks", "sphinx": "book"}
+OPTIONAL = {"torch": "makemore", "matplotlib": "notebooks", "sphinx": "book", "nbformat": "book"}
 
 
 class SkipWhenMissing:
