@@ -45,10 +45,10 @@ class SkipWhenMissing:
 
     def find_spec(self, name, path=None, target=None):
         top = name.partition(".")[0]
-        if top in OPTIONAL:
+        if top in MISSING:
             pytest.skip(
                 f"{_importer()} needs {top}, which is not installed "
-                f"(pip install 'spelled-out[{OPTIONAL[top]}]')",
+                f"(pip install 'spelled-out[{MISSING[top]}]')",
                 allow_module_level=True,
             )
         return None
@@ -66,7 +66,11 @@ def _importer() -> str:
     return os.path.relpath(frame.f_code.co_filename, Path(__file__).parent)
 
 
-if any(importlib.util.find_spec(name) is None for name in OPTIONAL):
+# Only packages missing as a whole: an installed one may probe for its own optional parts.
+MISSING = {
+    name: extra for name, extra in OPTIONAL.items() if importlib.util.find_spec(name) is None
+}
+if MISSING:
     sys.meta_path.append(SkipWhenMissing())
 
 
