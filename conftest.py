@@ -58,7 +58,8 @@ def _importer() -> str:
     """The file whose import statement is being run, relative to the repository."""
     frame = sys._getframe(2)
     while frame and (
-        frame.f_code.co_filename.startswith("<") or "importlib" in frame.f_code.co_filename
+        frame.f_code.co_filename.startswith("<")
+        or any(part in frame.f_code.co_filename for part in ("importlib", "_pytest"))
     ):
         frame = frame.f_back
     if frame is None:
