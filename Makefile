@@ -15,16 +15,18 @@ BOOK_CONFIG := conf.py $(wildcard docs/_ext/*.py docs/_static/*)
 WRITE_ALL = $(if $(wildcard $(BOOK_STAMP)),$(if $(shell find $(BOOK_CONFIG) -newer $(BOOK_STAMP)),-a),-a)
 BUILD_BOOK = $(BIN)/sphinx-build $(SPHINX_FLAGS) $(WRITE_ALL) -b html . _build/html && touch $(BOOK_STAMP)
 
-.PHONY: html test tangle check-tangle lint unit book-checks livehtml bench clean setup dot chromium
+.PHONY: html test tangle check-tangle lint unit book-checks livehtml bench clean setup dot chromium \
+	test-versions test-notebooks
 
 # --- set-up ------------------------------------------------------------------------------
 
-$(STAMP): pyproject.toml
+# constraints.txt pins the exact torch the book is checked with; the package asks for a range.
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "spelled-out needs Python 3.11 or newer; set PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[book,test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[book,test]'
 	touch $(STAMP)
 
 setup: $(STAMP) dot
@@ -95,13 +97,44 @@ unit: $(STAMP)
 book-checks: setup chromium
 	$(BIN)/python -m pytest -q tests/book --book
 
+# Every chapter's downloadable notebook run in a temporary directory outside the repository
+# (book-checks runs only the first chapter of each part). Needs a built book.
+test-notebooks: setup
+	$(BIN)/python -m pytest -q tests/book/test_notebooks.py --book --all-notebooks
+
 test: setup check-tangle lint unit
 	$(BUILD_BOOK)
 	$(MAKE) --no-print-directory book-checks
+
+# The unit tests and doctests under every supported Python found here: 3.11 in .venv (with
+# torch, as `make unit`), then 3.12 and 3.13 (under pyenv or on PATH), each in its own .venv-3.X with the `test` and
+# `notebooks` extras but never torch (on those Pythons pip would fetch a CUDA build of
+# several GB): what needs torch skips and says so. CI's gate stays `make test` on .venv.
+TEST_VERSIONS ?= 3.12 3.13
+
+test-versions: unit
+	@status=0; for v in $(TEST_VERSIONS); do \
+		py=$$(ls -d $(HOME)/.pyenv/versions/$$v*/bin/python$$v 2>/dev/null | tail -n 1); \
+		[ -n "$$py" ] || py=$$(command -v python$$v); \
+		if [ -z "$$py" ] || ! $$py -c pass 2>/dev/null; then \
+			echo "== Python $$v: not found, skipped"; continue; fi; \
+		venv=.venv-$$v; \
+		if [ ! -f $$venv/.installed ] || [ pyproject.toml -nt $$venv/.installed ]; then \
+			echo "== Python $$v: setting up $$venv with $$py"; \
+			{ test -x $$venv/bin/python || $$py -m venv $$venv; } && \
+			$$venv/bin/python -m pip install --quiet --upgrade pip && \
+			$$venv/bin/python -m pip install --quiet -e '.[test,notebooks]' && \
+			touch $$venv/.installed || { status=1; continue; }; \
+		fi; \
+		if $$venv/bin/python -c 'import torch' 2>/dev/null; then \
+			echo "$$venv has torch installed: remove the venv and run again"; status=1; continue; fi; \
+		echo "== Python $$v ($$($$venv/bin/python -V)): unit tests and doctests, without torch"; \
+		$$venv/bin/python -m pytest -q -rs --ignore=tests/book || status=1; \
+	done; exit $$status
 
 bench: setup
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf _build .pytest_cache .ruff_cache
+	rm -rf _build .pytest_cache .ruff_cache build dist
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -42,6 +42,7 @@ extensions = [
     "sphinx_design",
     "sphinx_codeautolink",
     "autolinkcache",  # docs/_ext/autolinkcache.py: codeautolink's answers kept between builds
+    "sphinxcontrib.bibtex",  # {cite:p}`key` in the chapters, docs/references.bib
     "downloads",  # docs/_ext/downloads.py: each chapter as an executed .ipynb
     "apimodules",  # docs/_ext/apimodules.py: the API reference lists every tangled module
     "apilinks",  # docs/_ext/apilinks.py: first mention of an API object in a page links to it
@@ -95,6 +96,11 @@ myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "su
 myst_heading_anchors = 3
 numfig = True  # "Fig. 2" in captions, and {numref}`fig-name` in the prose
 
+# --- citations ---------------------------------------------------------------------------
+bibtex_bibfiles = ["docs/references.bib"]
+bibtex_reference_style = "label"  # [KN95]: unique even for two works of one author and year
+bibtex_default_style = "alpha"
+
 # --- API reference -----------------------------------------------------------------------
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
@@ -119,7 +125,7 @@ html_theme_options = {
     "use_download_button": True,
     "use_fullscreen_button": False,
     "use_source_button": False,
-    "home_page_in_toc": True,
+    "home_page_in_toc": False,  # the sidebar's title already leads home
 }
 # Follow the reader's system setting until they pick a theme (an empty default makes the
 # theme log a console error on a first visit).

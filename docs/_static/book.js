@@ -15,4 +15,11 @@ document.addEventListener("DOMContentLoaded", () => {
     a.setAttribute("download", a.getAttribute("href").split("/").pop());
     a.removeAttribute("target");
   });
+  // Dotted module names in the narrow "Contents" column may break after a dot, and only there.
+  document.querySelectorAll(".bd-sidebar-secondary code.literal span.pre").forEach((span) => {
+    const parts = span.textContent.split(".");
+    span.replaceChildren(
+      ...parts.flatMap((part, i) => (i ? [".", document.createElement("wbr"), part] : [part])),
+    );
+  });
 });

@@ -213,3 +213,107 @@ def test_long_outputs_scroll_inside_a_box(browser, server):
     for max_height, overflow in styles:
         assert max_height.endswith("px") and float(max_height[:-2]) < 600, styles
         assert overflow == "auto", styles
+
+
+# --- Code that fits the page ---------------------------------------------------------------
+# At 1280 px a code cell shows at least as many characters as ruff allows on a line, so no
+# code cell of chapters 1-6 (of either part) scrolls sideways; on a 390 px phone no page
+# scrolls sideways as a whole (code blocks may scroll inside their own box).
+
+CODE_COLUMNS = 100  # [tool.ruff] line-length
+WIDE_CELLS = (
+    "return [...document.querySelectorAll('article div.cell_input pre')]"
+    "  .filter(p => p.scrollWidth > p.clientWidth + 1)"
+    "  .map(p => p.textContent.split('\\n').reduce((a, b) => a.length >= b.length ? a : b));"
+)
+
+
+def emulate(driver, width: int) -> None:
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
+
+
+def early_chapters() -> list[str]:
+    """Chapters 1-6 of each part (04b counts: it sits between 4 and 5)."""
+    return [
+        d
+        for tree in toctrees()
+        for d in tree.docnames
+        if d.startswith("literate/") and d.rsplit("/", 1)[-1][:2] <= "06"
+    ]
+
+
+def test_a_code_cell_holds_a_full_line_at_1280_px(browser, server):
+    emulate(browser, 1280)
+    try:
+        load(browser, f"{server}/{first_chapter()}.html", "light")
+        columns = browser.execute_script(
+            "const pre = document.querySelector('article div.cell_input pre');"
+            "const probe = document.createElement('span');"
+            "probe.textContent = 'x'.repeat(200); pre.appendChild(probe);"
+            "const w = probe.getBoundingClientRect().width / 200; probe.remove();"
+            "const s = getComputedStyle(pre);"
+            "const padding = parseFloat(s.paddingLeft) + parseFloat(s.paddingRight);"
+            "const inner = pre.clientWidth - padding;"
+            "return Math.floor(inner / w);"
+        )
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert columns >= CODE_COLUMNS, f"a code cell shows {columns} characters at 1280 px"
+
+
+@pytest.mark.parametrize("docname", early_chapters())
+def test_no_code_cell_scrolls_sideways_at_1280_px(browser, server, docname):
+    emulate(browser, 1280)
+    try:
+        load(browser, f"{server}/{docname}.html", "light")
+        wide = browser.execute_script(WIDE_CELLS)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert not wide, f"{docname}: {len(wide)} code cells scroll sideways; longest lines:\n" + (
+        "\n".join(wide)
+    )
+
+
+@pytest.mark.parametrize("docname", all_docnames())
+def test_no_page_scrolls_sideways_on_a_phone(browser, server, docname):
+    emulate(browser, 390)
+    try:
+        load(browser, f"{server}/{docname}.html", "light")
+        page, view, culprits = browser.execute_script(
+            "const vw = document.documentElement.clientWidth;"
+            "const out = [...document.querySelectorAll('article *')].filter(e => {"
+            "  if (e.getBoundingClientRect().right <= vw + 1) return false;"
+            "  for (let p = e.parentElement; p; p = p.parentElement) {"
+            "    if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)"
+            "        && p.getBoundingClientRect().right <= vw + 1) return false; }"
+            "  return true; }).map(e => e.tagName + ' ' + e.textContent.slice(0, 60));"
+            "return [document.documentElement.scrollWidth, vw, out.slice(0, 5)];"
+        )
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert page <= view, f"{docname} is {page} px wide on a {view} px phone: {culprits}"
+
+
+def test_one_search_box_and_one_title_at_1280_px(browser, server):
+    emulate(browser, 1280)
+    try:
+        load(browser, f"{server}/{first_chapter()}.html", "light")
+        searches, titles = browser.execute_script(
+            "const shown = e => { const r = e.getBoundingClientRect();"
+            "  return r.width > 0 && r.height > 0"
+            "    && getComputedStyle(e).visibility !== 'hidden'; };"
+            "const searches = [...document.querySelectorAll("
+            "  '.search-button-field, input[type=search]')].filter(shown).length;"
+            "const sidebar = document.querySelector('.bd-sidebar-primary');"
+            "const title = document.title.split(/ [—|-] /).pop().trim();"
+            "const titles = [...sidebar.querySelectorAll('a, p, span')].filter(shown)"
+            "  .filter(e => e.children.length === 0 && e.textContent.trim() === title).length;"
+            "return [searches, titles];"
+        )
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert searches == 1, f"{searches} search boxes at 1280 px"
+    assert titles == 1, f"the book's title appears {titles} times in the sidebar"
