@@ -34,6 +34,7 @@ def run_pytest_on(tmp_path: Path, text: str) -> subprocess.CompletedProcess:
     (tmp_path / "literate").mkdir()
     (tmp_path / "literate" / "ch.md").write_text(text)
     shutil.copy(REPO / "conftest.py", tmp_path / "conftest.py")
+    shutil.copytree(REPO / "tools", tmp_path / "tools")  # conftest reads cells with tools.chapters
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "literate"],
         cwd=tmp_path,
