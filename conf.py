@@ -30,6 +30,7 @@ exclude_patterns = [
     "docs/_static",
     "docs/_root",
     "docs/_ext",
+    ".cache",
 ]
 
 extensions = [
@@ -45,6 +46,7 @@ extensions = [
     "downloads",  # docs/_ext/downloads.py: each chapter as an executed .ipynb
     "apimodules",  # docs/_ext/apimodules.py: the API reference lists every tangled module
     "apilinks",  # docs/_ext/apilinks.py: first mention of an API object in a page links to it
+    "live",  # docs/_ext/live.py: micrograd's cells run in the reader's browser
 ]
 
 # --- notebooks ---------------------------------------------------------------------------
@@ -117,6 +119,11 @@ nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "substitution"]
 myst_heading_anchors = 3
 numfig = True  # "Fig. 2" in captions, and {numref}`fig-name` in the prose
+
+# --- live cells (docs/_ext/live.py) ------------------------------------------------------
+# Pages whose cells a reader can edit and run in the browser (Pyodide; pure Python only).
+live_cells_pages = ["literate/micrograd/*"]
+live_cells_packages = ["micrograd"]  # shipped to the browser as a wheel built from src/
 
 # --- API reference -----------------------------------------------------------------------
 autodoc_member_order = "bysource"

@@ -1,0 +1,211 @@
+"""Live cells in headless Chromium: how long the reader waits, and what the page downloads.
+
+Serves ``_build/html`` on 127.0.0.1 and, in a fresh browser profile, opens two micrograd
+chapters one after the other. On each it clicks Run on the first live cell shown and
+prints, from one run, side by side:
+
+- first run: from the click to the output shown, including the start of Python (on the
+  first page, downloading and compiling the runtime; on the second, from the browser cache);
+- re-run: the same cell again, median of RERUNS (total, and the part spent in Python);
+- a 100-step training loop of MLP(3, [4, 4, 1]) in the browser and in this CPython;
+- bytes downloaded for live cells (``_static/live/``): over the network (transferSize) and
+  uncompressed, so the second page shows what the cache saved.
+
+Goals (issue 17): first run <= 3 s, re-run <= 50 ms, <= 20 MB per page, cached across pages.
+Needs a book built with live cells (``make html`` with npm) and Chromium.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+RERUNS = 20
+TRAINING = """
+import random
+from micrograd.nn import MLP
+random.seed(0)
+model = MLP(3, [4, 4, 1])
+xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+ys = [1.0, -1.0, -1.0, 1.0]
+for step in range(100):
+    loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys))
+    for p in model.parameters():
+        p.grad = 0.0
+    loss.backward()
+    for p in model.parameters():
+        p.data -= 0.05 * p.grad
+print(round(loss.data, 6))
+"""
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+def pages_with_live_cells() -> list[str]:
+    found = []
+    for path in sorted((HTML / "literate" / "micrograd").glob("*.html")):
+        if 'id="live-plan"' in path.read_text("utf-8"):
+            found.append(path.relative_to(HTML).as_posix())
+    return found
+
+
+def browser():
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(flag)
+    service = webdriver.ChromeService(
+        executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    )
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_script_timeout(600)
+    return driver
+
+
+def run_first_live_cell(driver) -> tuple[int, dict]:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    index = driver.execute_script(
+        "return spelledOutLive.cells.findIndex(c => c.plan.live && c.bar);"
+    )
+
+    def click() -> dict:
+        driver.execute_script(
+            "const bar = spelledOutLive.cells[arguments[0]].bar; bar.dataset.state = 'clicked';"
+            "bar.querySelector('.live-run').click();",
+            index,
+        )
+        WebDriverWait(driver, 600).until(
+            lambda d: (
+                d.execute_script(
+                    "return spelledOutLive.cells[arguments[0]].bar.dataset.state", index
+                )
+                in {"done", "error", "failed"}
+            )
+        )
+        return driver.execute_script(
+            "const b = spelledOutLive.cells[arguments[0]].bar.dataset;"
+            "return {state: b.state, total: +b.totalMs, python: +b.pythonMs};",
+            index,
+        )
+
+    first = click()
+    again = [click() for _ in range(RERUNS)]
+    return index, {
+        "state": first["state"],
+        "first_ms": first["total"],
+        "rerun_ms": statistics.median(r["total"] for r in again),
+        "rerun_python_ms": statistics.median(r["python"] for r in again),
+    }
+
+
+def downloaded(driver) -> tuple[int, int]:
+    """(bytes over the network, bytes uncompressed) of the live-cell files this page loaded."""
+    return driver.execute_script(
+        "const e = performance.getEntriesByType('resource')"
+        "  .filter(r => r.name.includes('/_static/live/'));"
+        "return [e.reduce((s, r) => s + r.transferSize, 0),"
+        "        e.reduce((s, r) => s + r.decodedBodySize, 0)];"
+    )
+
+
+def browser_training_ms(driver) -> float:
+    return driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "spelledOutLive.python().then(({page}) => {"
+        "  const t = performance.now(); const out = JSON.parse(page.run(arguments[0], 'bench'));"
+        "  done(out.error ? -1 : performance.now() - t); });",
+        TRAINING,
+    )
+
+
+def cpython_training_ms() -> float:
+    program = f"import time\nt = time.perf_counter()\nexec({TRAINING!r})\n"
+    program += "print((time.perf_counter() - t) * 1000)"
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT / "src")},
+    )
+    return float(done.stdout.split()[-1])
+
+
+def main() -> None:
+    pages = pages_with_live_cells()
+    if len(pages) < 2:
+        print("No book with live cells in _build/html: run `make html` (needs npm) first.")
+        return
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=HTML))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    driver = browser()
+    rows = []
+    try:
+        for page in pages[:2]:
+            driver.get(f"{base}/{page}")
+            index, row = run_first_live_cell(driver)
+            row["page"], row["cell"] = page.rsplit("/", 1)[-1], index
+            row["network"], row["uncompressed"] = downloaded(driver)
+            rows.append(row)
+        in_browser = browser_training_ms(driver)
+    finally:
+        driver.quit()
+        httpd.shutdown()
+    in_cpython = cpython_training_ms()
+
+    print(f"{'page (cell)':42} {'first run':>10} {'re-run':>8} {'in Python':>9} {'network':>9}")
+    for r in rows:
+        print(
+            f"{r['page'] + ' (' + str(r['cell']) + ')':42} {r['first_ms'] / 1000:9.2f}s "
+            f"{r['rerun_ms']:6.1f}ms {r['rerun_python_ms']:7.1f}ms "
+            f"{r['network'] / 1e6:7.2f}MB"
+        )
+    print(f"runtime files, uncompressed: {rows[0]['uncompressed'] / 1e6:.2f} MB")
+    print(
+        f"100 steps of MLP(3, [4, 4, 1]): {in_browser:.0f} ms in the browser, "
+        f"{in_cpython:.0f} ms in CPython {sys.version.split()[0]} "
+        f"({in_browser / in_cpython:.1f}x)"
+    )
+    print(
+        "goals: first run <= 3 s, re-run <= 50 ms, <= 20 MB per page, second page cached: "
+        + json.dumps(
+            {
+                "first run": rows[0]["first_ms"] <= 3000,
+                "re-run": rows[0]["rerun_ms"] <= 50,
+                "download": rows[0]["network"] <= 20e6,
+                "cached": rows[1]["network"] < 0.05 * rows[0]["network"],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

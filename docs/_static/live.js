@@ -1,0 +1,282 @@
+// spelled-out live cells: edit and run a micrograd chapter's cells in the page.
+//
+// The page carries its plan as JSON (#live-plan, written by docs/_ext/live.py): every code
+// cell's source, whether it can run here, and why not. Python is Pyodide, loaded from this
+// site's own _static/live/ on the first Run; graphs are drawn by Graphviz compiled to
+// WebAssembly (@viz-js/viz). Cells share one namespace and run in page order: running a
+// cell first runs the cells above it that have not run yet. Reset starts the page afresh.
+(() => {
+  "use strict";
+  const planElement = document.getElementById("live-plan");
+  if (!planElement) return;
+  const plan = JSON.parse(planElement.textContent);
+  const BASE = new URL("live/", document.currentScript.src);
+  const OVER_FILE =
+    "Live cells need the book served over HTTP: run `make serve` and open the address it prints.";
+
+  const cells = plan.cells.map((p) => ({
+    plan: p,
+    element: document.querySelector(`div.cell.live-cell-${p.index}`),
+    ran: false,
+    editor: null,
+    output: null,
+    bar: null,
+  }));
+  let runtime = null; // a promise of {pyodide, page}
+  let viz = null; // a promise of a Viz instance
+  let busy = false;
+
+  const make = (tag, className, text) => {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
+  // --- the runtime ---------------------------------------------------------------------
+
+  function loadScript(url) {
+    return new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = url;
+      s.onload = resolve;
+      s.onerror = () => reject(new Error(`could not load ${url}`));
+      document.head.appendChild(s);
+    });
+  }
+
+  function drawer() {
+    if (!viz) viz = loadScript(new URL("viz/viz-global.js", BASE).href).then(() => Viz.instance());
+    return viz;
+  }
+
+  function boot() {
+    if (!runtime) {
+      runtime = (async () => {
+        drawer(); // in parallel with Python: the first graph then draws at once
+        const indexURL = new URL("pyodide/", BASE).href;
+        const { loadPyodide } = await import(new URL("pyodide.mjs", indexURL).href);
+        const [pyodide, wheels] = await Promise.all([
+          loadPyodide({ indexURL, packages: [] }),
+          Promise.all(
+            plan.wheels.map((w) =>
+              fetch(new URL(`wheels/${w}`, BASE)).then((r) => {
+                if (!r.ok) throw new Error(`could not load ${w}: HTTP ${r.status}`);
+                return r.arrayBuffer();
+              }),
+            ),
+          ),
+        ]);
+        for (const wheel of wheels) pyodide.unpackArchive(wheel, "wheel");
+        pyodide.runPython("import importlib; importlib.invalidate_caches()");
+        const page = pyodide.pyimport("live_kernel").Page();
+        return { pyodide, page };
+      })();
+      runtime.catch(() => (runtime = null)); // a failed start may be retried
+    }
+    return runtime;
+  }
+
+  // --- the page ------------------------------------------------------------------------
+
+  function notebookLink() {
+    const a = document.querySelector('.dropdown-download-buttons a[href$=".ipynb"]');
+    return a ? a.getAttribute("href") : null;
+  }
+
+  function setStatus(cell, text, state) {
+    const status = cell.bar.querySelector(".live-status");
+    status.textContent = text;
+    cell.bar.dataset.state = state;
+  }
+
+  function source(cell) {
+    return cell.editor ? cell.editor.value : cell.plan.source;
+  }
+
+  function fit(editor) {
+    editor.style.height = "auto";
+    editor.style.height = `${editor.scrollHeight + 2}px`;
+  }
+
+  // The rendered code becomes a plain text editor holding the cell's source.
+  function openEditor(cell) {
+    if (cell.editor) return cell.editor;
+    const input = cell.element.querySelector("div.cell_input");
+    const shown = input.querySelector("div.highlight");
+    const editor = make("textarea", "live-editor");
+    editor.value = cell.plan.source;
+    editor.spellcheck = false;
+    editor.setAttribute("aria-label", `Python source of ${cell.plan.name}`);
+    editor.addEventListener("input", () => fit(editor));
+    editor.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.shiftKey || event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        run(cell);
+      } else if (event.key === "Tab" && !event.shiftKey) {
+        event.preventDefault();
+        editor.setRangeText("    ", editor.selectionStart, editor.selectionEnd, "end");
+      }
+    });
+    shown.hidden = true;
+    shown.after(editor);
+    cell.editor = editor;
+    fit(editor);
+    return editor;
+  }
+
+  function outputArea(cell) {
+    if (!cell.output) {
+      const area = make("div", "cell_output docutils container live-output");
+      const originals = cell.element.querySelectorAll("div.cell_output");
+      originals.forEach((o) => (o.hidden = true));
+      (originals.length ? originals[originals.length - 1] : cell.bar).after(area);
+      cell.output = area;
+    }
+    return cell.output;
+  }
+
+  function textOutput(kind, text) {
+    const box = make("div", `output ${kind} highlight-myst-ansi notranslate`);
+    const highlight = make("div", "highlight");
+    highlight.appendChild(make("pre", "", text));
+    box.appendChild(highlight);
+    return box;
+  }
+
+  async function show(cell, result, note) {
+    const area = outputArea(cell);
+    const parts = [];
+    if (note) parts.push(make("p", "live-note", note));
+    for (const out of result.outputs) {
+      if (out.type === "dot") {
+        const box = make("div", "output live-graph");
+        try {
+          box.appendChild((await drawer()).renderSVGElement(out.text));
+        } catch (error) {
+          box.appendChild(make("p", "live-error-line", `Graphviz: ${error.message || error}`));
+        }
+        parts.push(box);
+      } else {
+        parts.push(textOutput(out.type === "stream" ? "stream" : "text_plain", out.text));
+      }
+    }
+    if (result.error) {
+      const box = make("div", "output live-error");
+      box.appendChild(make("p", "live-error-line", result.error.line));
+      box.appendChild(make("pre", "live-traceback", result.error.traceback));
+      parts.push(box);
+    }
+    area.replaceChildren(...parts);
+    area.hidden = parts.length === 0;
+  }
+
+  async function run(cell) {
+    if (busy) return;
+    if (location.protocol === "file:") {
+      setStatus(cell, OVER_FILE, "file");
+      return;
+    }
+    busy = true;
+    const started = performance.now();
+    const editor = openEditor(cell);
+    document.body.classList.add("live-started");
+    setStatus(
+      cell,
+      runtime ? "Running…" : "Starting Python in your browser (about 14 MB, once)…",
+      "running",
+    );
+    await nextFrame(); // let the status show before Python holds the page
+    try {
+      const { page } = await boot();
+      let note = "";
+      for (const other of cells) {
+        if (other === cell) break;
+        if (other.ran) continue;
+        other.ran = true;
+        const code = other.plan.live ? source(other) : other.plan.prelude;
+        if (!code.trim()) continue;
+        const earlier = JSON.parse(page.run(code, other.plan.name));
+        if (earlier.error && other.editor) await show(other, earlier);
+        if (earlier.error && !note && !other.plan.tags.includes("raises-exception")) {
+          note = `While running the cells above in page order, ${other.plan.name} raised ${earlier.error.line}`;
+        }
+      }
+      const ranAt = performance.now();
+      const result = JSON.parse(page.run(editor.value, cell.plan.name));
+      cell.ran = true;
+      const pythonMs = performance.now() - ranAt;
+      await show(cell, result, note);
+      const total = performance.now() - started;
+      cell.bar.dataset.pythonMs = pythonMs.toFixed(1);
+      cell.bar.dataset.totalMs = total.toFixed(1);
+      setStatus(
+        cell,
+        result.error ? "Raised an error" : `Ran in ${Math.max(1, Math.round(total))} ms`,
+        result.error ? "error" : "done",
+      );
+    } catch (error) {
+      setStatus(cell, `Could not start Python: ${error.message || error}`, "failed");
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function reset() {
+    if (busy) return;
+    if (runtime) (await runtime).page.reset();
+    for (const cell of cells) {
+      cell.ran = false;
+      if (cell.editor) {
+        cell.editor.previousElementSibling.hidden = false;
+        cell.editor.remove();
+        cell.editor = null;
+      }
+      if (cell.output) {
+        cell.output.remove();
+        cell.output = null;
+        cell.element.querySelectorAll("div.cell_output").forEach((o) => (o.hidden = false));
+      }
+      if (cell.bar && cell.plan.live) setStatus(cell, "", "idle");
+    }
+    document.body.classList.remove("live-started");
+  }
+
+  function addControls(cell) {
+    const input = cell.element && cell.element.querySelector("div.cell_input");
+    if (!input) return; // a cell whose code the page does not show still runs in order
+    const bar = make("div", "live-bar");
+    cell.bar = bar;
+    if (cell.plan.live) {
+      const runButton = make("button", "live-run", "Run");
+      runButton.type = "button";
+      runButton.title =
+        location.protocol === "file:"
+          ? OVER_FILE
+          : "Edit and run this cell in your browser (Shift+Enter runs from the editor)";
+      runButton.addEventListener("click", () => run(cell));
+      const resetButton = make("button", "live-reset", "Reset");
+      resetButton.type = "button";
+      resetButton.title = "Forget what the page's cells did and restore their code";
+      resetButton.addEventListener("click", reset);
+      bar.append(make("span", "live-status"), resetButton, runButton);
+      bar.dataset.state = "idle";
+    } else {
+      const href = notebookLink();
+      const mark = make(href ? "a" : "span", "live-offline", "runs in the downloaded notebook");
+      if (href) {
+        mark.href = href;
+        mark.setAttribute("download", href.split("/").pop());
+      }
+      mark.title = `This cell ${cell.plan.reason}: download the chapter as a notebook (.ipynb) to run it.`;
+      bar.append(mark, make("span", "live-reason", `(${cell.plan.reason})`));
+      bar.dataset.state = "offline";
+    }
+    input.after(bar);
+  }
+
+  cells.forEach(addControls);
+  // For the tests and the benchmark (tests/book/test_live.py, bench/live_cells.py).
+  window.spelledOutLive = { cells, run: (i) => run(cells[i]), reset, python: boot };
+})();
