@@ -91,7 +91,7 @@ def fetch(package: NpmTarball, cache: Path) -> Path:
             [npm, "pack", spec, "--pack-destination", str(cache), "--silent"],
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=180,
         )
         if done.returncode != 0 or not path.is_file():
             last = (done.stderr.strip().splitlines() or ["no message"])[-1]

@@ -25,6 +25,7 @@
   let runtime = null; // a promise of {pyodide, page}
   let viz = null; // a promise of a Viz instance
   let busy = false;
+  const timings = {}; // milliseconds since the start of Python, for the benchmark
 
   const make = (tag, className, text) => {
     const e = document.createElement(tag);
@@ -32,6 +33,7 @@
     if (text !== undefined) e.textContent = text;
     return e;
   };
+  const duration = (ms) => (ms < 1000 ? `${Math.max(1, Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`);
   const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
   // --- the runtime ---------------------------------------------------------------------
@@ -54,11 +56,13 @@
   function boot() {
     if (!runtime) {
       runtime = (async () => {
+        const t0 = performance.now();
+        const lap = (name) => (timings[name] = Math.round(performance.now() - t0));
         drawer(); // in parallel with Python: the first graph then draws at once
         const indexURL = new URL("pyodide/", BASE).href;
         const { loadPyodide } = await import(new URL("pyodide.mjs", indexURL).href);
         const [pyodide, wheels] = await Promise.all([
-          loadPyodide({ indexURL, packages: [] }),
+          loadPyodide({ indexURL, packages: [] }).then((p) => (lap("pyodide"), p)),
           Promise.all(
             plan.wheels.map((w) =>
               fetch(new URL(`wheels/${w}`, BASE)).then((r) => {
@@ -70,7 +74,9 @@
         ]);
         for (const wheel of wheels) pyodide.unpackArchive(wheel, "wheel");
         pyodide.runPython("import importlib; importlib.invalidate_caches()");
+        lap("wheels");
         const page = pyodide.pyimport("live_kernel").Page();
+        lap("kernel");
         return { pyodide, page };
       })();
       runtime.catch(() => (runtime = null)); // a failed start may be retried
@@ -96,8 +102,7 @@
   }
 
   function fit(editor) {
-    editor.style.height = "auto";
-    editor.style.height = `${editor.scrollHeight + 2}px`;
+    editor.rows = editor.value.split("\n").length;
   }
 
   // The rendered code becomes a plain text editor holding the cell's source.
@@ -122,6 +127,7 @@
     shown.hidden = true;
     shown.after(editor);
     cell.editor = editor;
+    cell.shown = shown;
     fit(editor);
     return editor;
   }
@@ -213,7 +219,7 @@
       cell.bar.dataset.totalMs = total.toFixed(1);
       setStatus(
         cell,
-        result.error ? "Raised an error" : `Ran in ${Math.max(1, Math.round(total))} ms`,
+        result.error ? "Raised an error" : `Ran in ${duration(total)}`,
         result.error ? "error" : "done",
       );
     } catch (error) {
@@ -229,7 +235,7 @@
     for (const cell of cells) {
       cell.ran = false;
       if (cell.editor) {
-        cell.editor.previousElementSibling.hidden = false;
+        cell.shown.hidden = false;
         cell.editor.remove();
         cell.editor = null;
       }
@@ -278,5 +284,5 @@
 
   cells.forEach(addControls);
   // For the tests and the benchmark (tests/book/test_live.py, bench/live_cells.py).
-  window.spelledOutLive = { cells, run: (i) => run(cells[i]), reset, python: boot };
+  window.spelledOutLive = { cells, run: (i) => run(cells[i]), reset, python: boot, timings };
 })();

@@ -11,6 +11,7 @@ before and after the edit go to ``_build/screenshots/``.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -51,13 +52,27 @@ def live_pages() -> dict[str, dict]:
     return plans
 
 
+def draws_a_graph(source: str) -> bool:
+    """The cell's last statement is a ``draw_dot(...)`` call, whose value the page draws."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    last = body[-1] if body else None
+    return (
+        isinstance(last, ast.Expr)
+        and isinstance(last.value, ast.Call)
+        and getattr(last.value.func, "id", None) == "draw_dot"
+    )
+
+
 def edit_target() -> tuple[str, int, int]:
     """(page, i, j): cell i holds ``Value(2.0``, and cell j (at or after i) draws the graph
     that cell builds, both live and shown: the first such pair of the micrograd chapters."""
     for docname, plan in live_pages().items():
         cells = plan["cells"]
         for j, cell in enumerate(cells):
-            if not (cell["live"] and cell["shown"] and "draw_dot(" in cell["source"]):
+            if not (cell["live"] and cell["shown"] and draws_a_graph(cell["source"])):
                 continue
             for i in range(j, -1, -1):
                 c = cells[i]
