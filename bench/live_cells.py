@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -163,6 +164,7 @@ def main() -> None:
     if len(pages) < 2:
         print("No book with live cells in _build/html: run `make html` (needs npm) first.")
         return
+    load_before = os.getloadavg()[0]
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=HTML))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -174,6 +176,7 @@ def main() -> None:
             index, row = run_first_live_cell(driver)
             row["page"], row["cell"] = page.rsplit("/", 1)[-1], index
             row["network"], row["uncompressed"] = downloaded(driver)
+            row["timings"] = driver.execute_script("return spelledOutLive.timings;")
             rows.append(row)
         in_browser = browser_training_ms(driver)
     finally:
@@ -188,6 +191,16 @@ def main() -> None:
             f"{r['rerun_ms']:6.1f}ms {r['rerun_python_ms']:7.1f}ms "
             f"{r['network'] / 1e6:7.2f}MB"
         )
+    for r in rows:
+        t = r["timings"]
+        print(
+            f"{r['page']}: Python ready {t['pyodide'] / 1000:.2f} s after the click's start, "
+            f"wheels {t['wheels'] / 1000:.2f} s, kernel imported {t['kernel'] / 1000:.2f} s"
+        )
+    print(
+        f"load average (1 min) before/after: {load_before:.1f}/{os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs: timings are wall-clock and grow with the machine's load"
+    )
     print(f"runtime files, uncompressed: {rows[0]['uncompressed'] / 1e6:.2f} MB")
     print(
         f"100 steps of MLP(3, [4, 4, 1]): {in_browser:.0f} ms in the browser, "
