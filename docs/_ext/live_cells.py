@@ -63,7 +63,7 @@ STAND_INS = {
 
 # Modules of the shipped packages that import something the browser lacks (for instance
 # micrograd.datasets needs numpy); filled in by `block_unavailable_modules`.
-BLOCKED: set[str] = set()
+BLOCKED: dict[str, str] = {}  # module -> the top-level module it needs and the browser lacks
 
 
 def available(module: str, names: Iterable[str] = ()) -> bool:
@@ -106,10 +106,21 @@ def block_unavailable_modules(src: Path, packages: Iterable[str]) -> set[str]:
     while changed:
         changed = False
         for name, needs in modules.items():
-            if name not in BLOCKED and not all(available(m, names) for m, names in needs):
-                BLOCKED.add(name)
+            lacking = [m for m, names in needs if not available(m, names)]
+            if name not in BLOCKED and lacking:
+                BLOCKED[name] = lacks(lacking[0])
                 changed = True
     return set(BLOCKED)
+
+
+def lacks(module: str) -> str:
+    """The module the browser lacks behind an unavailable import of ``module``."""
+    if module in STAND_INS:
+        return module
+    for m in BLOCKED:
+        if module == m or module.startswith(m + "."):
+            return BLOCKED[m]
+    return module.split(".")[0]
 
 
 def imports(node: ast.AST) -> list[tuple[str, list[str]]]:
@@ -171,7 +182,7 @@ def plan_cell(source: str) -> Plan:
     missing = [m for m, names in imports(tree) if not available(m, names)]
     if not missing:
         return Plan(source, live=True, binds=bound_names(tree))
-    module = missing[0] if missing[0] in STAND_INS else missing[0].split(".")[0]
+    module = lacks(missing[0])
     return Plan(
         source,
         live=False,
@@ -196,27 +207,56 @@ def plan_page(sources: Sequence[str]) -> list[Plan]:
     """Rules 1 and 2 for the code cells of one page, in page order."""
     plans: list[Plan] = []
     live_binding: dict[str, bool] = {}  # name -> is its latest definition live?
+    missing_module: dict[str, str] = {}  # name -> the unavailable module it was imported as
     for source in sources:
         plan = plan_cell(source)
         if plan.live:
             stale = sorted(
                 name for name in free_names(ast.parse(source)) if live_binding.get(name) is False
             )
+            # A module the browser lacks, used through an earlier import, is named as such.
+            stale.sort(key=lambda name: name not in missing_module)
             if stale:
                 tree = ast.parse(source)
+                name = stale[0]
                 plan = Plan(
                     source,
                     live=False,
-                    reason=f"uses {stale[0]} from a cell that runs only in the notebook",
+                    reason=f"needs {missing_module[name]}"
+                    if name in missing_module
+                    else f"uses {name} from a cell that runs only in the notebook",
                     prelude=lent_imports(source, tree),
                     binds=bound_names(tree),
                 )
         if plan.live:
             for name in plan.binds:
                 live_binding[name] = True
+                missing_module.pop(name, None)
         else:
             lent = bound_names(ast.parse(plan.prelude)) if plan.prelude else set()
             for name in plan.binds:
                 live_binding[name] = name in lent
+                missing_module.pop(name, None)
+            missing_module.update(unavailable_imports(source))
         plans.append(plan)
     return plans
+
+
+def unavailable_imports(source: str) -> dict[str, str]:
+    """Names bound by the cell's top-level imports of modules the browser lacks -> module."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return {}
+    found = {}
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if not available(alias.name):
+                    found[alias.asname or alias.name.split(".")[0]] = alias.name.split(".")[0]
+        elif isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+            names = [alias.name for alias in stmt.names]
+            if not available(stmt.module, names):
+                for alias in stmt.names:
+                    found[alias.asname or alias.name] = stmt.module.split(".")[0]
+    return found

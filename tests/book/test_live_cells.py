@@ -41,7 +41,7 @@ def test_a_cell_is_live_when_the_browser_has_everything_it_imports():
     )
     assert [p.live for p in plans] == [True, True, False, False, False, True, False, False]
     assert plans[2].reason == "needs torch"
-    assert plans[3].reason == "needs micrograd", "micrograd.datasets imports numpy"
+    assert plans[3].reason == "needs numpy", "micrograd.datasets imports numpy"
     assert plans[4].reason == "needs numpy"
     assert plans[6].reason == "needs IPython.display"
     assert "notebook syntax" in plans[7].reason
@@ -51,7 +51,7 @@ def test_names_from_a_cell_that_is_not_live_make_a_cell_not_live():
     plans = live_cells.plan_page(
         [
             "import math\nimport numpy as np\nfrom micrograd.engine import Value",
-            "xs = np.linspace(0, 1, 5)",  # np came from a cell that is not live
+            "xs = np.linspace(0, 1, 5)",  # np: numpy, imported by a cell that is not live
             "a = Value(math.pi)",  # Value and math: lent by the first cell
             "ys = [x + 1 for x in xs]",  # xs: defined only by a cell that is not live
             "xs = [0.0, 1.0]",
@@ -60,7 +60,7 @@ def test_names_from_a_cell_that_is_not_live_make_a_cell_not_live():
     )
     assert [p.live for p in plans] == [False, False, True, False, True, True]
     assert plans[0].prelude == "import math\nfrom micrograd.engine import Value"
-    assert plans[1].reason == "uses np from a cell that runs only in the notebook"
+    assert plans[1].reason == "needs numpy"
     assert plans[3].reason == "uses xs from a cell that runs only in the notebook"
 
 
