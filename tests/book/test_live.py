@@ -66,19 +66,46 @@ def draws_a_graph(source: str) -> bool:
     )
 
 
+def makes_value_two(source: str) -> bool:
+    """The cell's code (not a docstring) calls ``Value(2.0, ...)``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return any(
+        isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "Value"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and node.args[0].value == 2.0
+        for node in ast.walk(tree)
+    )
+
+
+def book_graph(docname: str, index: int) -> str:
+    """The SVG the book drew (with Graphviz at build time) for the page's cell ``index``."""
+    html = HTML / f"{docname}.html"
+    soup = BeautifulSoup(html.read_text("utf-8"), "html.parser")
+    image = soup.select_one(f"div.cell.live-cell-{index} div.cell_output img[src$='.svg']")
+    return (html.parent / image["src"]).read_text("utf-8") if image else ""
+
+
 def edit_target() -> tuple[str, int, int]:
-    """(page, i, j): cell i holds ``Value(2.0``, and cell j (at or after i) draws the graph
-    that cell builds, both live and shown: the first such pair of the micrograd chapters."""
+    """(page, i, j): cell i makes ``Value(2.0)`` and cell j (at or after it) draws a graph
+    that, in the book, shows a leaf of data 2.0; both live and shown. The first such pair
+    of the micrograd chapters."""
     for docname, plan in live_pages().items():
         cells = plan["cells"]
         for j, cell in enumerate(cells):
             if not (cell["live"] and cell["shown"] and draws_a_graph(cell["source"])):
                 continue
+            if "data 2.0000" not in book_graph(docname, cell["index"]):
+                continue
             for i in range(j, -1, -1):
                 c = cells[i]
-                if c["live"] and c["shown"] and "Value(2.0" in c["source"]:
+                if c["live"] and c["shown"] and makes_value_two(c["source"]):
                     return docname, i, j
-    pytest.fail("no micrograd chapter has a live cell with Value(2.0 before a draw_dot cell")
+    pytest.fail("no micrograd chapter has a live cell making Value(2.0) before a graph of it")
 
 
 @pytest.fixture(scope="module")
