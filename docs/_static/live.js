@@ -185,6 +185,7 @@
       return;
     }
     busy = true;
+    let pythonReady = false;
     const started = performance.now();
     const editor = openEditor(cell);
     document.body.classList.add("live-started");
@@ -196,6 +197,7 @@
     await nextFrame(); // let the status show before Python holds the page
     try {
       const { page } = await boot();
+      pythonReady = true;
       let note = "";
       for (const other of cells) {
         if (other === cell) break;
@@ -223,7 +225,8 @@
         result.error ? "error" : "done",
       );
     } catch (error) {
-      setStatus(cell, `Could not start Python: ${error.message || error}`, "failed");
+      const what = pythonReady ? "The browser stopped Python" : "Could not start Python";
+      setStatus(cell, `${what}: ${error.message || error}`, "failed");
     } finally {
       busy = false;
     }
