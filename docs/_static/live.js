@@ -269,7 +269,9 @@
       resetButton.type = "button";
       resetButton.title = "Forget what the page's cells did and restore their code";
       resetButton.addEventListener("click", reset);
-      bar.append(make("span", "live-status"), resetButton, runButton);
+      const status = make("span", "live-status");
+      status.setAttribute("aria-live", "polite");
+      bar.append(status, resetButton, runButton);
       bar.dataset.state = "idle";
     } else {
       const href = notebookLink();
