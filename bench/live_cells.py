@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 RERUNS = 20
+READ_SECONDS = 20.0  # how long the reader reads before the first Run (argument 1)
 TRAINING = """
 import random
 from micrograd.nn import MLP
@@ -88,7 +89,11 @@ def browser():
     return driver
 
 
-def run_first_live_cell(driver) -> tuple[int, dict]:
+def run_first_live_cell(driver, read_s: float) -> tuple[int, dict]:
+    """Wait ``read_s`` seconds after the page's load (a reader reading), click Run on the
+    first live cell shown, and time it; then re-run it RERUNS times."""
+    import time
+
     from selenium.webdriver.support.ui import WebDriverWait
 
     index = driver.execute_script(
@@ -101,7 +106,7 @@ def run_first_live_cell(driver) -> tuple[int, dict]:
             "bar.querySelector('.live-run').click();",
             index,
         )
-        WebDriverWait(driver, 600).until(
+        WebDriverWait(driver, 600, poll_frequency=0.05).until(
             lambda d: (
                 d.execute_script(
                     "return spelledOutLive.cells[arguments[0]].bar.dataset.state", index
@@ -115,12 +120,15 @@ def run_first_live_cell(driver) -> tuple[int, dict]:
             index,
         )
 
+    time.sleep(read_s)
+    ready_before_click = driver.execute_script("return 'readyAt' in spelledOutLive.timings;")
     cpu = browser_cpu_seconds(driver)
     first = click()
     cpu = browser_cpu_seconds(driver) - cpu
     again = [click() for _ in range(RERUNS)]
     return index, {
         "state": first["state"],
+        "ready_before_click": ready_before_click,
         "first_ms": first["total"],
         "first_cpu_s": cpu,
         "rerun_ms": statistics.median(r["total"] for r in again),
@@ -154,20 +162,42 @@ def browser_cpu_seconds(driver) -> float:
 
 
 def downloaded(driver) -> tuple[int, int]:
-    """(bytes over the network, bytes uncompressed) of the live-cell files this page loaded."""
-    return driver.execute_script(
-        "const e = performance.getEntriesByType('resource')"
-        "  .filter(r => r.name.includes('/_static/live/'));"
-        "return [e.reduce((s, r) => s + r.transferSize, 0),"
-        "        e.reduce((s, r) => s + r.decodedBodySize, 0)];"
+    """(bytes over the network, bytes uncompressed) of the live-cell files this page loaded,
+    by the page and by its Python worker (whose requests are in its own timeline)."""
+    return driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "spelledOutLive.workerResources().then(inWorker => {"
+        "  const e = [...performance.getEntriesByType('resource'), ...inWorker]"
+        "    .filter(r => r.name.includes('/_static/live/'));"
+        "  done([e.reduce((s, r) => s + r.transferSize, 0),"
+        "        e.reduce((s, r) => s + r.decodedBodySize, 0)]); });"
     )
+
+
+def longest_main_thread_task(driver) -> float:
+    """The longest task (ms) the page's main thread ran from the start of Python (in the
+    background or by the click) to the end of the first run: a task over 50 ms is a moment
+    when the page cannot scroll or answer a click. The page's own load is not counted."""
+    return driver.execute_script(
+        "const from = spelledOutLive.timings.startedAt;"
+        "return Math.max(0, ...__longTasks.filter(([t]) => t >= from).map(([, d]) => d));"
+    )
+
+
+LONG_TASKS = (
+    "window.__longTasks = [];"
+    "new PerformanceObserver(l => l.getEntries().forEach("
+    "  e => __longTasks.push([e.startTime, e.duration])))"
+    ".observe({type: 'longtask', buffered: true});"
+)
 
 
 def browser_training_ms(driver) -> float:
     return driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "spelledOutLive.python().then(({page}) => {"
-        "  const t = performance.now(); const out = JSON.parse(page.run(arguments[0], 'bench'));"
+        "spelledOutLive.python().then(async ({page}) => {"
+        "  const t = performance.now();"
+        "  const out = JSON.parse(await page.run(arguments[0], 'bench'));"
         "  done(out.error ? -1 : performance.now() - t); });",
         TRAINING,
     )
@@ -187,69 +217,98 @@ def cpython_training_ms() -> float:
     return float(done.stdout.split()[-1])
 
 
+def measure(base: str, pages: list[str], read_s: float) -> list[dict]:
+    """In a fresh browser profile, open each page and run its first live cell ``read_s``
+    seconds after the page's load."""
+    driver = browser()
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": LONG_TASKS})
+    rows = []
+    try:
+        for page in pages:
+            load = os.getloadavg()[0]
+            cpu = browser_cpu_seconds(driver)
+            driver.get(f"{base}/{page}")
+            index, row = run_first_live_cell(driver, read_s)
+            row["page_cpu_s"] = browser_cpu_seconds(driver) - cpu  # load, reading, first run
+            row["page"], row["cell"], row["read_s"], row["load"] = page, index, read_s, load
+            row["network"], row["uncompressed"] = downloaded(driver)
+            row["timings"] = driver.execute_script("return spelledOutLive.timings;")
+            row["longest_task_ms"] = longest_main_thread_task(driver)
+            rows.append(row)
+        rows[0]["training_ms"] = browser_training_ms(driver)
+    finally:
+        driver.quit()
+    return rows
+
+
 def main() -> None:
+    read_s = float(sys.argv[1]) if len(sys.argv) > 1 else READ_SECONDS
     pages = pages_with_live_cells()
     if len(pages) < 2:
         print("No book with live cells in _build/html: run `make html` (needs npm) first.")
         return
-    load_before = os.getloadavg()[0]
+    print(f"uptime before: {uptime()}")
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=HTML))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    driver = browser()
-    rows = []
     try:
-        for page in pages[:2]:
-            driver.get(f"{base}/{page}")
-            index, row = run_first_live_cell(driver)
-            row["page"], row["cell"] = page.rsplit("/", 1)[-1], index
-            row["network"], row["uncompressed"] = downloaded(driver)
-            row["timings"] = driver.execute_script("return spelledOutLive.timings;")
-            rows.append(row)
-        in_browser = browser_training_ms(driver)
+        rows = measure(base, pages[:2], 0.0) + measure(base, pages[:2], read_s)
     finally:
-        driver.quit()
         httpd.shutdown()
     in_cpython = cpython_training_ms()
 
     print(
-        f"{'page (cell)':36} {'first run':>10} {'(CPU)':>7} {'re-run':>8} {'in Python':>9} "
-        f"{'network':>9}"
+        "Each browser starts with an empty cache and opens two chapters in turn; the first\n"
+        "live cell is clicked right after the page's load event, or after the reader has\n"
+        f"read for {read_s:g} s (Python starts in the background once the page is idle).\n"
+        "first run: click to output (wall); CPU: browser processor time from the click to\n"
+        "the output, and from opening the page to the output (all processes, both cores)."
+    )
+    print(
+        f"{'page':28} {'click after':>11} {'ready?':>6} {'first run':>9} {'CPU':>6} "
+        f"{'page CPU':>8} {'re-run':>7} {'longest task':>12} {'network':>8} {'load':>5}"
     )
     for r in rows:
         print(
-            f"{r['page'] + ' (' + str(r['cell']) + ')':36} {r['first_ms'] / 1000:9.2f}s "
-            f"{r['first_cpu_s']:6.2f}s "
-            f"{r['rerun_ms']:6.1f}ms {r['rerun_python_ms']:7.1f}ms "
-            f"{r['network'] / 1e6:7.2f}MB"
+            f"{r['page'].rsplit('/', 1)[-1][:28]:28} {r['read_s']:10.0f}s "
+            f"{'yes' if r['ready_before_click'] else 'no':>6} {r['first_ms'] / 1000:8.2f}s "
+            f"{r['first_cpu_s']:5.2f}s {r['page_cpu_s']:7.2f}s {r['rerun_ms']:5.1f}ms "
+            f"{r['longest_task_ms']:10.0f}ms {r['network'] / 1e6:6.2f}MB {r['load']:5.1f}"
         )
     for r in rows:
         t = r["timings"]
         print(
-            f"{r['page']}: Python ready {t['pyodide'] / 1000:.2f} s after the click's start, "
-            f"wheels {t['wheels'] / 1000:.2f} s, kernel imported {t['kernel'] / 1000:.2f} s"
+            f"{r['page'].rsplit('/', 1)[-1]} (click after {r['read_s']:g} s): Python started "
+            f"{t['startedAt'] / 1000:.2f} s after navigation "
+            f"({'in the background' if t.get('preloaded') else 'by the click'}), ready "
+            f"{t['readyAt'] / 1000:.2f} s; in the worker: Pyodide {t['pyodide'] / 1000:.2f} s, "
+            f"wheels {t['wheels'] / 1000:.2f} s, kernel {t['kernel'] / 1000:.2f} s"
         )
-    print(
-        f"load average (1 min) before/after: {load_before:.1f}/{os.getloadavg()[0]:.1f} "
-        f"on {os.cpu_count()} CPUs: timings are wall-clock and grow with the machine's load"
-    )
+    print(f"uptime after: {uptime()} ({os.cpu_count()} CPUs; wall-clock grows with the load)")
     print(f"runtime files, uncompressed: {rows[0]['uncompressed'] / 1e6:.2f} MB")
+    in_browser = rows[0]["training_ms"]
     print(
         f"100 steps of MLP(3, [4, 4, 1]): {in_browser:.0f} ms in the browser, "
         f"{in_cpython:.0f} ms in CPython {sys.version.split()[0]} "
         f"({in_browser / in_cpython:.1f}x)"
     )
+    now, later = rows[0], rows[2]
     print(
         "goals: first run <= 3 s, re-run <= 50 ms, <= 20 MB per page, second page cached: "
         + json.dumps(
             {
-                "first run": rows[0]["first_ms"] <= 3000,
-                "re-run": rows[0]["rerun_ms"] <= 50,
-                "download": rows[0]["network"] <= 20e6,
-                "cached": rows[1]["network"] < 0.05 * rows[0]["network"],
+                "first run (click at load)": now["first_ms"] <= 3000,
+                f"first run (click after {read_s:g} s)": later["first_ms"] <= 3000,
+                "re-run": now["rerun_ms"] <= 50,
+                "download": now["network"] <= 20e6,
+                "cached": rows[1]["network"] < 0.05 * now["network"],
             }
         )
     )
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 //
 // The page carries its plan as JSON (#live-plan, written by docs/_ext/live.py): every code
 // cell's source, whether it can run here, and why not. Python is Pyodide, loaded from this
-// site's own _static/live/ on the first Run; graphs are drawn by Graphviz compiled to
+// site's own _static/live/ into a Web Worker (live-worker.js) once the page has loaded and
+// the browser is idle, or on the first Run; graphs are drawn by Graphviz compiled to
 // WebAssembly (@viz-js/viz). Cells share one namespace and run in page order: running a
 // cell first runs the cells above it that have not run yet. Reset starts the page afresh.
 (() => {
@@ -14,6 +15,9 @@
   const OVER_FILE =
     "Live cells need the book served over HTTP: run `make serve` and open the address it prints.";
 
+  const STOPPED =
+    "Stopped: Python was ended, with what the page ran; the next Run starts it again.";
+
   const cells = plan.cells.map((p) => ({
     plan: p,
     element: document.querySelector(`div.cell.live-cell-${p.index}`),
@@ -22,10 +26,15 @@
     output: null,
     bar: null,
   }));
-  let runtime = null; // a promise of {pyodide, page}
+  let runtime = null; // a promise of {page}, whose run and reset return promises
+  let worker = null;
+  let ready = false; // Python has started
+  let current = null; // the cell running now
+  let lastId = 0;
+  const pending = new Map(); // message id -> {resolve, reject}
   let viz = null; // a promise of a Viz instance
   let busy = false;
-  const timings = {}; // milliseconds since the start of Python, for the benchmark
+  const timings = {}; // milliseconds, for the benchmark: laps since Python's start, *At since navigation
 
   const make = (tag, className, text) => {
     const e = document.createElement(tag);
@@ -34,7 +43,6 @@
     return e;
   };
   const duration = (ms) => (ms < 1000 ? `${Math.max(1, Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`);
-  const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
   // --- the runtime ---------------------------------------------------------------------
 
@@ -53,35 +61,84 @@
     return viz;
   }
 
+  // Python runs in a Web Worker (live-worker.js): starting it and running a long cell never
+  // freeze the page, and a cell that runs too long is stopped by ending the worker.
+  function call(op, args = {}) {
+    return new Promise((resolve, reject) => {
+      const id = ++lastId;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, op, ...args });
+    });
+  }
+
+  function settle({ data }) {
+    const waiting = pending.get(data.id);
+    if (!waiting) return;
+    pending.delete(data.id);
+    if (data.error !== undefined) waiting.reject(new Error(data.error));
+    else waiting.resolve(data.value);
+  }
+
+  // End the worker (and with it Python and everything the page ran); the next Run starts
+  // a new one.
+  function stopPython(why) {
+    if (worker) worker.terminate();
+    worker = null;
+    runtime = null;
+    ready = false;
+    for (const { reject } of pending.values()) reject(new Error(why));
+    pending.clear();
+    for (const cell of cells) cell.ran = false;
+  }
+
   function boot() {
     if (!runtime) {
-      runtime = (async () => {
-        const t0 = performance.now();
-        const lap = (name) => (timings[name] = Math.round(performance.now() - t0));
-        drawer(); // in parallel with Python: the first graph then draws at once
-        const indexURL = new URL("pyodide/", BASE).href;
-        const { loadPyodide } = await import(new URL("pyodide.mjs", indexURL).href);
-        const [pyodide, wheels] = await Promise.all([
-          loadPyodide({ indexURL, packages: [] }).then((p) => (lap("pyodide"), p)),
-          Promise.all(
-            plan.wheels.map((w) =>
-              fetch(new URL(`wheels/${w}`, BASE)).then((r) => {
-                if (!r.ok) throw new Error(`could not load ${w}: HTTP ${r.status}`);
-                return r.arrayBuffer();
-              }),
-            ),
-          ),
-        ]);
-        for (const wheel of wheels) pyodide.unpackArchive(wheel, "wheel");
-        pyodide.runPython("import importlib; importlib.invalidate_caches()");
-        lap("wheels");
-        const page = pyodide.pyimport("live_kernel").Page();
-        lap("kernel");
-        return { pyodide, page };
-      })();
-      runtime.catch(() => (runtime = null)); // a failed start may be retried
+      timings.startedAt = Math.round(performance.now()); // since the page's navigation
+      drawer(); // in parallel with Python: the first graph then draws at once
+      worker = new Worker(new URL("../live-worker.js", BASE), { type: "module" });
+      worker.onmessage = settle;
+      worker.onerror = (event) => {
+        event.preventDefault();
+        stopPython(event.message || "the Python worker failed to load");
+      };
+      const started = call("start", {
+        indexURL: new URL("pyodide/", BASE).href,
+        wheels: plan.wheels.map((w) => new URL(`wheels/${w}`, BASE).href),
+      });
+      runtime = started.then((laps) => {
+        Object.assign(timings, laps);
+        timings.readyAt = Math.round(performance.now());
+        ready = true;
+        return {
+          page: {
+            run: (code, name) => call("run", { code, name }),
+            reset: () => call("reset"),
+          },
+        };
+      });
+      const failed = runtime;
+      runtime.catch(() => {
+        if (runtime === failed) stopPython("Python failed to start"); // retried on next Run
+      });
     }
     return runtime;
+  }
+
+  // Start Python once the page has loaded and the browser is idle, so that a reader's
+  // first Run finds it ready (or nearly): the download and start happen while they read,
+  // in the worker, off the page's thread. Not over file:// (it cannot work there), not on
+  // a page without a live cell, and not when the reader asked the browser to save data.
+  function preload() {
+    if (location.protocol === "file:" || !cells.some((c) => c.plan.live && c.bar)) return;
+    if (navigator.connection && navigator.connection.saveData) return;
+    const go = () => {
+      if (!runtime) {
+        timings.preloaded = true;
+        boot().catch(() => {}); // a failure shows on the first Run, which tries again
+      }
+    };
+    if ("requestIdleCallback" in window) requestIdleCallback(go, { timeout: 2000 });
+    else setTimeout(go, 500);
   }
 
   // --- the page ------------------------------------------------------------------------
@@ -189,12 +246,13 @@
     const started = performance.now();
     const editor = openEditor(cell);
     document.body.classList.add("live-started");
+    current = cell;
+    cell.bar.querySelector(".live-run").textContent = "Stop";
     setStatus(
       cell,
-      runtime ? "Running…" : "Starting Python in your browser (about 14 MB, once)…",
+      ready ? "Running…" : "Starting Python in your browser (about 14 MB, once)…",
       "running",
     );
-    await nextFrame(); // let the status show before Python holds the page
     try {
       const { page } = await boot();
       pythonReady = true;
@@ -205,14 +263,14 @@
         other.ran = true;
         const code = other.plan.live ? source(other) : other.plan.prelude;
         if (!code.trim()) continue;
-        const earlier = JSON.parse(page.run(code, other.plan.name));
+        const earlier = JSON.parse(await page.run(code, other.plan.name));
         if (earlier.error && other.editor) await show(other, earlier);
         if (earlier.error && !note && !other.plan.tags.includes("raises-exception")) {
           note = `While running the cells above in page order, ${other.plan.name} raised ${earlier.error.line}`;
         }
       }
       const ranAt = performance.now();
-      const result = JSON.parse(page.run(editor.value, cell.plan.name));
+      const result = JSON.parse(await page.run(editor.value, cell.plan.name));
       cell.ran = true;
       const pythonMs = performance.now() - ranAt;
       await show(cell, result, note);
@@ -225,16 +283,21 @@
         result.error ? "error" : "done",
       );
     } catch (error) {
-      const what = pythonReady ? "The browser stopped Python" : "Could not start Python";
-      setStatus(cell, `${what}: ${error.message || error}`, "failed");
+      if (error.message === STOPPED) setStatus(cell, STOPPED, "stopped");
+      else {
+        const what = pythonReady ? "The browser stopped Python" : "Could not start Python";
+        setStatus(cell, `${what}: ${error.message || error}`, "failed");
+      }
     } finally {
       busy = false;
+      current = null;
+      cell.bar.querySelector(".live-run").textContent = "Run";
     }
   }
 
   async function reset() {
     if (busy) return;
-    if (runtime) (await runtime).page.reset();
+    if (runtime) await (await runtime).page.reset();
     for (const cell of cells) {
       cell.ran = false;
       if (cell.editor) {
@@ -264,7 +327,9 @@
         location.protocol === "file:"
           ? OVER_FILE
           : "Edit and run this cell in your browser (Shift+Enter runs from the editor)";
-      runButton.addEventListener("click", () => run(cell));
+      runButton.addEventListener("click", () =>
+        busy && current === cell ? stopPython(STOPPED) : run(cell),
+      );
       const resetButton = make("button", "live-reset", "Reset");
       resetButton.type = "button";
       resetButton.title = "Forget what the page's cells did and restore their code";
@@ -288,6 +353,16 @@
   }
 
   cells.forEach(addControls);
+  if (document.readyState === "complete") preload();
+  else window.addEventListener("load", preload, { once: true });
   // For the tests and the benchmark (tests/book/test_live.py, bench/live_cells.py).
-  window.spelledOutLive = { cells, run: (i) => run(cells[i]), reset, python: boot, timings };
+  window.spelledOutLive = {
+    cells,
+    run: (i) => run(cells[i]),
+    reset,
+    stop: () => stopPython(STOPPED),
+    python: boot,
+    timings,
+    workerResources: () => (worker ? call("resources") : Promise.resolve([])),
+  };
 })();

@@ -148,12 +148,18 @@ def browser():
 
 
 def requests(driver) -> list[str]:
-    """The URLs requested since the browser started."""
+    """The URLs requested since the browser started: by the pages (from the browser's log)
+    and by the current page's Python worker, whose requests that log does not show (from
+    the worker's own resource timeline)."""
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
         if message["method"] == "Network.requestWillBeSent":
             driver.requested.append(message["params"]["request"]["url"])
-    return driver.requested
+    in_worker = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "spelledOutLive.workerResources().then(r => done(r.map(e => e.name)));"
+    )
+    return driver.requested + in_worker
 
 
 def run_cell(driver, index: int) -> dict:
@@ -374,3 +380,62 @@ def test_over_file_the_run_control_explains_itself(browser, plans):
         k,
     )
     assert "make serve" in status and "\n" not in status, status
+
+
+def test_python_starts_before_the_first_run_and_a_long_cell_can_be_stopped(
+    browser,
+    server,  # noqa: F811
+    plans,
+):
+    """Python starts in the background once the page is idle (no click), in a worker: a
+    cell that never ends leaves the page answering, and Stop ends it; the next Run starts
+    Python again and runs the page's cells from the top."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    docname, k, _ = edit_target()
+    load(browser, f"{server}/{docname}.html", "light")
+    WebDriverWait(browser, PYTHON_START).until(
+        lambda d: d.execute_script("return 'readyAt' in spelledOutLive.timings;")
+    )
+    assert browser.execute_script("return spelledOutLive.timings.preloaded;") is True
+    assert browser.execute_script("return spelledOutLive.cells.every(c => !c.ran);")
+    first = run_cell(browser, k)
+    assert first["state"] == "done", first
+
+    edit_cell(browser, k, "Value(2.0", "forever(); Value(2.0")
+    browser.execute_script(
+        """const editor = spelledOutLive.cells[arguments[0]].editor;
+        editor.value = 'def forever():\\n    while True:\\n        pass\\n' + editor.value;
+        spelledOutLive.cells[arguments[0]].bar.querySelector('.live-run').click();""",
+        k,
+    )
+    WebDriverWait(browser, 10).until(
+        lambda d: (
+            d.execute_script("return spelledOutLive.cells[arguments[0]].bar.dataset.state;", k)
+            == "running"
+        )
+    )
+    # The page still answers (a script in it runs) while Python loops, and the control
+    # that started the cell now stops it.
+    button = browser.execute_script(
+        "return spelledOutLive.cells[arguments[0]].bar.querySelector('.live-run');", k
+    )
+    assert button.text == "Stop"
+    button.click()
+    WebDriverWait(browser, 10).until(
+        lambda d: (
+            d.execute_script("return spelledOutLive.cells[arguments[0]].bar.dataset.state;", k)
+            != "running"
+        )
+    )
+    stopped = browser.execute_script(
+        "const bar = spelledOutLive.cells[arguments[0]].bar;"
+        "return [bar.dataset.state, bar.querySelector('.live-status').textContent,"
+        "        bar.querySelector('.live-run').textContent];",
+        k,
+    )
+    assert stopped[0] == "stopped" and stopped[1].startswith("Stopped") and stopped[2] == "Run"
+
+    edit_cell(browser, k, "forever(); ", "")
+    again = run_cell(browser, k)
+    assert again["state"] == "done" and again["text"] == first["text"], (again, first)

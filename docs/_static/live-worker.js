@@ -1,0 +1,66 @@
+// spelled-out live cells: Python (Pyodide) in a Web Worker, so the page never freezes.
+//
+// live.js starts this worker as a module worker and talks to it with messages
+// {id, op, ...}; each gets one reply {id, value} or {id, error}. Ops: "start" (load Pyodide
+// and the wheels, import the kernel; replies with timings), "run" (a cell's source and
+// name; replies with the kernel's JSON), "reset", and "resources" (what this worker
+// downloaded, for the benchmark: a worker's requests are not in the page's timeline).
+// A cell that runs too long is stopped by terminating the worker.
+"use strict";
+
+let page = null; // a promise of the kernel's Page
+const timings = {};
+
+async function start({ indexURL, wheels }) {
+  const t0 = performance.now();
+  const lap = (name) => (timings[name] = Math.round(performance.now() - t0));
+  const { loadPyodide } = await import(new URL("pyodide.mjs", indexURL).href);
+  // The wheels download while Python starts; Pyodide compiles its WebAssembly as it
+  // streams in (WebAssembly.instantiateStreaming), which lets Chromium cache the compiled
+  // code for the next page. No packages are loaded: the cells need only the standard
+  // library and our own pure-Python wheels.
+  const [pyodide, archives] = await Promise.all([
+    loadPyodide({ indexURL, packages: [] }).then((p) => (lap("pyodide"), p)),
+    Promise.all(
+      wheels.map(async (url) => {
+        const response = await fetch(url);
+        if (!response.ok) throw new Error(`could not load ${url}: HTTP ${response.status}`);
+        return response.arrayBuffer();
+      }),
+    ),
+  ]);
+  for (const archive of archives) pyodide.unpackArchive(archive, "wheel");
+  pyodide.runPython("import importlib; importlib.invalidate_caches()");
+  lap("wheels");
+  const kernel = pyodide.pyimport("live_kernel");
+  // graphviz (and the modules it imports) is the same for every cell: importing it now
+  // keeps that work out of the reader's first Run. micrograd is imported by the cells.
+  pyodide.runPython("import graphviz");
+  lap("kernel");
+  return kernel.Page();
+}
+
+self.onmessage = async ({ data }) => {
+  const { id, op } = data;
+  try {
+    let value = null;
+    if (op === "start") {
+      page ??= start(data);
+      await page;
+      value = timings;
+    } else if (op === "run") {
+      value = (await page).run(data.code, data.name);
+    } else if (op === "reset") {
+      (await page).reset();
+    } else if (op === "resources") {
+      value = performance
+        .getEntriesByType("resource")
+        .map((r) => ({ name: r.name, transferSize: r.transferSize, decodedBodySize: r.decodedBodySize }));
+    } else {
+      throw new Error(`unknown op ${op}`);
+    }
+    self.postMessage({ id, value });
+  } catch (error) {
+    self.postMessage({ id, error: String((error && error.message) || error) });
+  }
+};
