@@ -11,6 +11,10 @@ prints, from one run, side by side:
 - bytes downloaded for live cells (``_static/live/``): over the network (transferSize) and
   uncompressed, so the second page shows what the cache saved.
 
+Each figure is taken twice, in two fresh browser profiles: Run clicked right after the
+page's load event, and after the reader has read for READ_SECONDS (or the first argument:
+``python bench/live_cells.py 30``) while Python starts in the background.
+
 Goals (issue 17): first run <= 3 s, re-run <= 50 ms, <= 20 MB per page, cached across pages.
 Needs a book built with live cells (``make html`` with npm) and Chromium.
 """
@@ -241,8 +245,7 @@ def measure(base: str, pages: list[str], read_s: float) -> list[dict]:
     return rows
 
 
-def main() -> None:
-    read_s = float(sys.argv[1]) if len(sys.argv) > 1 else READ_SECONDS
+def main(read_s: float = READ_SECONDS) -> None:
     pages = pages_with_live_cells()
     if len(pages) < 2:
         print("No book with live cells in _build/html: run `make html` (needs npm) first.")
@@ -312,4 +315,4 @@ def uptime() -> str:
 
 
 if __name__ == "__main__":
-    main()
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else READ_SECONDS)

@@ -245,6 +245,8 @@ def add_plan_to_page(app: Sphinx, pagename: str, templatename, context, doctree)
     plan = {
         "wheels": [f"{w.name}?v={short_hash(w)}" for w in runtime["wheels"]],
         "pyodide": PYODIDE.version,
+        # The worker's address changes with its content, so no browser runs an old one.
+        "worker": f"live-worker.js?v={short_hash(HERE.parent / '_static' / 'live-worker.js')}",
         "cells": [
             {
                 "index": index,

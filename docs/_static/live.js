@@ -95,7 +95,7 @@
     if (!runtime) {
       timings.startedAt = Math.round(performance.now()); // since the page's navigation
       drawer(); // in parallel with Python: the first graph then draws at once
-      worker = new Worker(new URL("../live-worker.js", BASE), { type: "module" });
+      worker = new Worker(new URL(`../${plan.worker}`, BASE), { type: "module" });
       worker.onmessage = settle;
       worker.onerror = (event) => {
         event.preventDefault();
