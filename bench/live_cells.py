@@ -288,7 +288,8 @@ def main(read_s: float = READ_SECONDS) -> None:
         print(
             f"{r['page'].rsplit('/', 1)[-1]} (click after {r['read_s']:g} s): Python started "
             f"{t['startedAt'] / 1000:.2f} s after navigation "
-            f"({'in the background' if t.get('preloaded') else 'by the click'}), ready "
+            f"({'in the background' if t.get('preloaded') else 'by the click'}; memory "
+            f"snapshot {t.get('snapshot', 'not kept')}), ready "
             f"{t['readyAt'] / 1000:.2f} s; in the worker: Pyodide {t['pyodide'] / 1000:.2f} s, "
             f"wheels {t['wheels'] / 1000:.2f} s, kernel {t['kernel'] / 1000:.2f} s"
         )

@@ -11,6 +11,43 @@
 let page = null; // a promise of the kernel's Page
 const timings = {};
 
+// After its first start in this browser, Python starts from a copy of its memory taken
+// right after that start (a Pyodide memory snapshot), kept in the site's Cache Storage:
+// this skips the interpreter's own start-up, most of the time to ready on later pages.
+// The snapshot holds no files (the standard library and the wheels are set up again on
+// every start) and is tied to this Pyodide build: one that does not load is thrown away.
+const SNAPSHOTS = "spelled-out-live-python";
+
+async function startPython(loadPyodide, indexURL) {
+  const key = new URL("memory-snapshot", indexURL).href;
+  let cache = null;
+  try {
+    cache = await caches.open(SNAPSHOTS);
+    const kept = await cache.match(key);
+    if (kept) {
+      const snapshot = new Uint8Array(await kept.arrayBuffer());
+      try {
+        const pyodide = await loadPyodide({ indexURL, packages: [], _loadSnapshot: snapshot });
+        timings.snapshot = "used";
+        return pyodide;
+      } catch {
+        await cache.delete(key);
+      }
+    }
+  } catch {
+    cache = null; // no Cache Storage here (say, a private window): start the long way
+  }
+  if (!cache) return loadPyodide({ indexURL, packages: [] });
+  const pyodide = await loadPyodide({ indexURL, packages: [], _makeSnapshot: true });
+  try {
+    await cache.put(key, new Response(pyodide.makeMemorySnapshot()));
+    timings.snapshot = "made";
+  } catch {
+    timings.snapshot = "failed"; // a full disk, say: the next page starts the long way
+  }
+  return pyodide;
+}
+
 async function start({ indexURL, wheels }) {
   const t0 = performance.now();
   const lap = (name) => (timings[name] = Math.round(performance.now() - t0));
@@ -20,7 +57,7 @@ async function start({ indexURL, wheels }) {
   // code for the next page. No packages are loaded: the cells need only the standard
   // library and our own pure-Python wheels.
   const [pyodide, archives] = await Promise.all([
-    loadPyodide({ indexURL, packages: [] }).then((p) => (lap("pyodide"), p)),
+    startPython(loadPyodide, indexURL).then((p) => (lap("pyodide"), p)),
     Promise.all(
       wheels.map(async (url) => {
         const response = await fetch(url);

@@ -389,7 +389,8 @@ def test_python_starts_before_the_first_run_and_a_long_cell_can_be_stopped(
 ):
     """Python starts in the background once the page is idle (no click), in a worker: a
     cell that never ends leaves the page answering, and Stop ends it; the next Run starts
-    Python again and runs the page's cells from the top."""
+    Python again (from the memory snapshot kept by the first start) and runs the page's
+    cells from the top."""
     from selenium.webdriver.support.ui import WebDriverWait
 
     docname, k, _ = edit_target()
@@ -439,3 +440,5 @@ def test_python_starts_before_the_first_run_and_a_long_cell_can_be_stopped(
     edit_cell(browser, k, "forever(); ", "")
     again = run_cell(browser, k)
     assert again["state"] == "done" and again["text"] == first["text"], (again, first)
+    # The second start in this browser began from the memory snapshot the first one kept.
+    assert browser.execute_script("return spelledOutLive.timings.snapshot;") == "used"
