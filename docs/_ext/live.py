@@ -37,6 +37,7 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
+WORKER = HERE.parent / "_static" / "live-worker.js"
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,19 @@ def page_plan(app: Sphinx, docname: str) -> list[tuple[int, live_cells.Plan, lis
     ]
 
 
+def pages_naming_an_old_worker(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """The live pages, when live-worker.js changed since the last build: each page names
+    the worker with a hash of its content, so those pages must be written again."""
+    if getattr(app, "live_runtime", None) is None:
+        return []
+    stamp = short_hash(WORKER)
+    old = getattr(env, "live_worker_hash", None)
+    env.live_worker_hash = stamp
+    if old == stamp:
+        return []
+    return [d for d in env.found_docs if is_live_page(app, d) and d not in changed]
+
+
 def mark_cells(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Class each rendered code cell ``live-cell-<index>`` so live.js can find it."""
     if not is_live_page(app, docname):
@@ -246,7 +260,7 @@ def add_plan_to_page(app: Sphinx, pagename: str, templatename, context, doctree)
         "wheels": [f"{w.name}?v={short_hash(w)}" for w in runtime["wheels"]],
         "pyodide": PYODIDE.version,
         # The worker's address changes with its content, so no browser runs an old one.
-        "worker": f"live-worker.js?v={short_hash(HERE.parent / '_static' / 'live-worker.js')}",
+        "worker": f"live-worker.js?v={short_hash(WORKER)}",
         "cells": [
             {
                 "index": index,
@@ -294,6 +308,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("live_cells_src", "src", "html", str)
     app.add_config_value("live_cells_cache", ".cache/live", "html", str)
     app.connect("builder-inited", prepare_runtime)
+    app.connect("env-get-outdated", pages_naming_an_old_worker)
     app.connect("doctree-resolved", mark_cells)
     app.connect("html-page-context", add_plan_to_page)
     app.connect("build-finished", copy_runtime)

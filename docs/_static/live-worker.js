@@ -39,12 +39,10 @@ async function startPython(loadPyodide, indexURL) {
   }
   if (!cache) return loadPyodide({ indexURL, packages: [] });
   const pyodide = await loadPyodide({ indexURL, packages: [], _makeSnapshot: true });
-  try {
-    await cache.put(key, new Response(pyodide.makeMemorySnapshot()));
-    timings.snapshot = "made";
-  } catch {
-    timings.snapshot = "failed"; // a full disk, say: the next page starts the long way
-  }
+  // Stored while this page goes on (not awaited); if it fails (a full disk, say), the
+  // next page starts the long way and tries again.
+  cache.put(key, new Response(pyodide.makeMemorySnapshot())).catch(() => {});
+  timings.snapshot = "made";
   return pyodide;
 }
 
