@@ -203,7 +203,7 @@ def browser_training_ms(driver) -> float:
         "const done = arguments[arguments.length - 1];"
         "spelledOutLive.python().then(async ({page}) => {"
         "  const t = performance.now();"
-        "  const out = JSON.parse(await page.run(arguments[0], 'bench'));"
+        "  const out = await page.run(arguments[0], 'bench');"
         "  done(out.error ? -1 : performance.now() - t); });",
         TRAINING,
     )

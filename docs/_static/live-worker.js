@@ -3,7 +3,7 @@
 // live.js starts this worker as a module worker and talks to it with messages
 // {id, op, ...}; each gets one reply {id, value} or {id, error}. Ops: "start" (load Pyodide
 // and the wheels, import the kernel; replies with timings), "run" (a cell's source and
-// name; replies with the kernel's JSON), "reset", and "resources" (what this worker
+// name; replies with its outputs, graphs drawn as SVG by Graphviz here), "reset", and "resources" (what this worker
 // downloaded, for the benchmark: a worker's requests are not in the page's timeline).
 // A cell that runs too long is stopped by terminating the worker.
 "use strict";
@@ -46,8 +46,31 @@ async function startPython(loadPyodide, indexURL) {
   return pyodide;
 }
 
-async function start({ indexURL, wheels }) {
+// Graphviz compiled to WebAssembly. viz-global.js is a browser script, not a module, but
+// imported as one it still sets globalThis.Viz.
+let viz = null; // a promise of a Viz instance
+function drawer(vizURL) {
+  viz ??= import(vizURL).then(() => self.Viz.instance());
+  return viz;
+}
+
+// The cell's outputs (the kernel's JSON), each graph's DOT source drawn as SVG text.
+async function drawn(json) {
+  const result = JSON.parse(json);
+  for (const out of result.outputs) {
+    if (out.type !== "dot") continue;
+    try {
+      out.svg = (await drawer()).renderString(out.text, { format: "svg" });
+    } catch (error) {
+      out.drawError = String((error && error.message) || error);
+    }
+  }
+  return result;
+}
+
+async function start({ indexURL, vizURL, wheels }) {
   const t0 = performance.now();
+  drawer(vizURL).catch(() => {}); // loads beside Python; a failure shows on the first graph
   const lap = (name) => (timings[name] = Math.round(performance.now() - t0));
   const { loadPyodide } = await import(new URL("pyodide.mjs", indexURL).href);
   // The wheels download while Python starts; Pyodide compiles its WebAssembly as it
@@ -84,7 +107,7 @@ self.onmessage = async ({ data }) => {
       await page;
       value = timings;
     } else if (op === "run") {
-      value = (await page).run(data.code, data.name);
+      value = await drawn((await page).run(data.code, data.name));
     } else if (op === "reset") {
       (await page).reset();
     } else if (op === "resources") {

@@ -3,8 +3,8 @@
 // The page carries its plan as JSON (#live-plan, written by docs/_ext/live.py): every code
 // cell's source, whether it can run here, and why not. Python is Pyodide, loaded from this
 // site's own _static/live/ into a Web Worker (live-worker.js) once the page has loaded and
-// the browser is idle, or on the first Run; graphs are drawn by Graphviz compiled to
-// WebAssembly (@viz-js/viz). Cells share one namespace and run in page order: running a
+// the browser is idle, or on the first Run; graphs are drawn there too, as SVG text, by
+// Graphviz compiled to WebAssembly (@viz-js/viz). Cells share one namespace and run in page order: running a
 // cell first runs the cells above it that have not run yet. Reset starts the page afresh.
 (() => {
   "use strict";
@@ -32,7 +32,6 @@
   let current = null; // the cell running now
   let lastId = 0;
   const pending = new Map(); // message id -> {resolve, reject}
-  let viz = null; // a promise of a Viz instance
   let busy = false;
   const timings = {}; // milliseconds, for the benchmark: laps since Python's start, *At since navigation
 
@@ -45,21 +44,6 @@
   const duration = (ms) => (ms < 1000 ? `${Math.max(1, Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`);
 
   // --- the runtime ---------------------------------------------------------------------
-
-  function loadScript(url) {
-    return new Promise((resolve, reject) => {
-      const s = document.createElement("script");
-      s.src = url;
-      s.onload = resolve;
-      s.onerror = () => reject(new Error(`could not load ${url}`));
-      document.head.appendChild(s);
-    });
-  }
-
-  function drawer() {
-    if (!viz) viz = loadScript(new URL("viz/viz-global.js", BASE).href).then(() => Viz.instance());
-    return viz;
-  }
 
   // Python runs in a Web Worker (live-worker.js): starting it and running a long cell never
   // freeze the page, and a cell that runs too long is stopped by ending the worker.
@@ -94,7 +78,6 @@
   function boot() {
     if (!runtime) {
       timings.startedAt = Math.round(performance.now()); // since the page's navigation
-      drawer(); // in parallel with Python: the first graph then draws at once
       worker = new Worker(new URL(`../${plan.worker}`, BASE), { type: "module" });
       worker.onmessage = settle;
       worker.onerror = (event) => {
@@ -103,6 +86,7 @@
       };
       const started = call("start", {
         indexURL: new URL("pyodide/", BASE).href,
+        vizURL: new URL("viz/viz-global.js", BASE).href,
         wheels: plan.wheels.map((w) => new URL(`wheels/${w}`, BASE).href),
       });
       runtime = started.then((laps) => {
@@ -111,7 +95,7 @@
         ready = true;
         return {
           page: {
-            run: (code, name) => call("run", { code, name }),
+            run: (code, name) => call("run", { code, name }), // the outputs, as an object
             reset: () => call("reset"),
           },
         };
@@ -208,17 +192,18 @@
     return box;
   }
 
-  async function show(cell, result, note) {
+  function show(cell, result, note) {
     const area = outputArea(cell);
     const parts = [];
     if (note) parts.push(make("p", "live-note", note));
     for (const out of result.outputs) {
       if (out.type === "dot") {
         const box = make("div", "output live-graph");
-        try {
-          box.appendChild((await drawer()).renderSVGElement(out.text));
-        } catch (error) {
-          box.appendChild(make("p", "live-error-line", `Graphviz: ${error.message || error}`));
+        if (out.svg) {
+          const svg = new DOMParser().parseFromString(out.svg, "image/svg+xml").documentElement;
+          box.appendChild(document.importNode(svg, true));
+        } else {
+          box.appendChild(make("p", "live-error-line", `Graphviz: ${out.drawError}`));
         }
         parts.push(box);
       } else {
@@ -263,17 +248,17 @@
         other.ran = true;
         const code = other.plan.live ? source(other) : other.plan.prelude;
         if (!code.trim()) continue;
-        const earlier = JSON.parse(await page.run(code, other.plan.name));
-        if (earlier.error && other.editor) await show(other, earlier);
+        const earlier = await page.run(code, other.plan.name);
+        if (earlier.error && other.editor) show(other, earlier);
         if (earlier.error && !note && !other.plan.tags.includes("raises-exception")) {
           note = `While running the cells above in page order, ${other.plan.name} raised ${earlier.error.line}`;
         }
       }
       const ranAt = performance.now();
-      const result = JSON.parse(await page.run(editor.value, cell.plan.name));
+      const result = await page.run(editor.value, cell.plan.name);
       cell.ran = true;
       const pythonMs = performance.now() - ranAt;
-      await show(cell, result, note);
+      show(cell, result, note);
       const total = performance.now() - started;
       cell.bar.dataset.pythonMs = pythonMs.toFixed(1);
       cell.bar.dataset.totalMs = total.toFixed(1);
