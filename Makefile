@@ -15,8 +15,8 @@ BOOK_CONFIG := conf.py $(wildcard docs/_ext/*.py docs/_static/*)
 WRITE_ALL = $(if $(wildcard $(BOOK_STAMP)),$(if $(shell find $(BOOK_CONFIG) -newer $(BOOK_STAMP)),-a),-a)
 BUILD_BOOK = $(BIN)/sphinx-build $(SPHINX_FLAGS) $(WRITE_ALL) -b html . _build/html && touch $(BOOK_STAMP)
 
-.PHONY: html test tangle check-tangle lint unit book-checks livehtml bench clean setup dot chromium \
-	test-versions test-notebooks
+.PHONY: serve html test tangle check-tangle lint unit book-checks livehtml bench clean setup dot \
+	chromium test-versions test-notebooks
 
 # --- set-up ------------------------------------------------------------------------------
 
@@ -68,6 +68,13 @@ html: setup tangle
 	@echo "The book is in _build/html/index.html"
 
 LIVE_PORT ?= 8000
+SERVE_PORT ?= 8001
+
+# Live cells run WebAssembly, which browsers do not load from file://: serve the built book.
+serve:
+	@test -f _build/html/docs/index.html || { echo "No built book: run \`make html\` first"; exit 1; }
+	@echo "Serving the book at http://127.0.0.1:$(SERVE_PORT)/docs/index.html (Ctrl+C stops)"
+	@$(PYTHON) -m http.server $(SERVE_PORT) --bind 127.0.0.1 --directory _build/html
 
 # sphinx-autobuild watches the source directory (the repository root). src/ is ignored: it
 # changes only when the build tangles it (-D tangle_on_build=write: inside the Sphinx

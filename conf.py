@@ -30,6 +30,7 @@ exclude_patterns = [
     "docs/_static",
     "docs/_root",
     "docs/_ext",
+    ".cache",
 ]
 
 extensions = [
@@ -48,6 +49,7 @@ extensions = [
     "apilinks",  # docs/_ext/apilinks.py: first mention of an API object in a page links to it
     "chapterinputs",  # docs/_ext/chapterinputs.py: re-execute the chapters whose inputs changed
     "bookchecks",  # docs/_ext/bookchecks.py: src/ matches the chapters, no orphans, no huge outputs
+    "live",  # docs/_ext/live.py: micrograd's cells run in the reader's browser
 ]
 
 # --- notebooks ---------------------------------------------------------------------------
@@ -100,6 +102,11 @@ numfig = True  # "Fig. 2" in captions, and {numref}`fig-name` in the prose
 bibtex_bibfiles = ["docs/references.bib"]
 bibtex_reference_style = "label"  # [KN95]: unique even for two works of one author and year
 bibtex_default_style = "alpha"
+
+# --- live cells (docs/_ext/live.py) ------------------------------------------------------
+# Pages whose cells a reader can edit and run in the browser (Pyodide; pure Python only).
+live_cells_pages = ["literate/micrograd/*"]
+live_cells_packages = ["micrograd"]  # shipped to the browser as a wheel built from src/
 
 # --- API reference -----------------------------------------------------------------------
 autodoc_member_order = "bysource"
