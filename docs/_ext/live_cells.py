@@ -1,9 +1,9 @@
 """Which code cells of a page can run in the reader's browser: a static reading of imports.
 
 The browser runs Python with its standard library (Pyodide) plus the wheels the book ships:
-``micrograd``, ``graphviz`` (the pure-Python package, which only writes DOT source) and two
-small stand-ins for the notebook helpers the chapters use, ``myst_nb.glue`` and
-``IPython.display``. Each cell is decided on its own, in page order, by two rules:
+``micrograd``, ``graphviz`` (the pure-Python package, which only writes DOT source) and
+small stand-ins for the notebook helpers the chapters use, ``glue`` (from ``spelled_out`` or
+``myst_nb``) and ``IPython.display``. Each cell is decided on its own, in page order, by two rules:
 
 1. A cell is live when it parses as Python and every module it imports (anywhere in the
    cell, even inside a function) is one of those.
@@ -57,6 +57,7 @@ SHIPPED = frozenset({"micrograd", "graphviz"})
 # Stand-ins provided by the browser kernel: module -> the names it offers.
 STAND_INS = {
     "myst_nb": frozenset({"glue"}),
+    "spelled_out": frozenset({"glue"}),  # the chapters' glue, which falls back to showing
     "IPython.display": frozenset({"Markdown", "HTML", "display"}),
 }
 

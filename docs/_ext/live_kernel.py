@@ -80,6 +80,7 @@ def _install_stand_ins() -> None:
     """Register the stand-in modules, unless the real ones are installed (under CPython)."""
     for name, members in {
         "myst_nb": {"glue": glue},
+        "spelled_out": {"glue": glue},
         "IPython.display": {"display": display, "Markdown": Markdown, "HTML": HTML},
     }.items():
         try:

@@ -29,7 +29,7 @@ def micrograd_modules():
 def test_a_cell_is_live_when_the_browser_has_everything_it_imports():
     plans = live_cells.plan_page(
         [
-            "import math\nfrom micrograd.engine import Value\nfrom myst_nb import glue",
+            "import math\nfrom micrograd.engine import Value\nfrom spelled_out import glue",
             "from graphviz import Digraph\nimport collections.abc",
             "import torch",
             "from micrograd.datasets import make_moons",
@@ -68,7 +68,8 @@ def kernel(cells: list[str]) -> list[dict]:
     """What live_kernel.Page answers for each cell, run in order, under CPython."""
     program = (
         "import json, sys\n"
-        "sys.modules['myst_nb'] = sys.modules['IPython'] = None  # use the stand-ins\n"
+        "for name in ('myst_nb', 'spelled_out', 'IPython'):\n"
+        "    sys.modules[name] = None  # use the stand-ins\n"
         "import live_kernel\n"
         "page = live_kernel.Page()\n"
         "for n, source in enumerate(json.load(sys.stdin), start=1):\n"
