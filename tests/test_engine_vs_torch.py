@@ -8,7 +8,7 @@ from random_expressions import VALUES, Backend, Evaluation, inputs, trees
 
 from micrograd.engine import Value
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="PyTorch is not installed on this Python")
 
 N_INPUTS = 3
 

@@ -9,7 +9,6 @@ import random
 
 import numpy as np
 import pytest
-import torch
 
 from micrograd.datasets import make_moons
 from micrograd.engine import Value
@@ -108,7 +107,7 @@ def test_numpy_inputs_are_numbers():
 # --- against PyTorch in float64 -----------------------------------------------------------
 
 
-def torch_copy(model):
+def torch_copy(model, torch):
     """(weight, bias) float64 tensors for each layer, holding the model's parameters."""
     layers = []
     for layer in model.layers:
@@ -124,6 +123,7 @@ def torch_copy(model):
 
 
 def test_two_moons_step_matches_pytorch():
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed on this Python")
     X, y = make_moons(40, noise=0.1, seed=3)
     random.seed(11)
     model = MLP(2, [16, 16, 1])
@@ -131,7 +131,7 @@ def test_two_moons_step_matches_pytorch():
     loss = max_margin_loss(scores, y.tolist()) + l2_penalty(model.parameters(), 1e-4)
     loss.backward()
 
-    layers = torch_copy(model)
+    layers = torch_copy(model, torch)
     h = torch.tensor(X, dtype=torch.float64)
     for i, (w, b) in enumerate(layers):
         h = torch.nn.functional.linear(h, w, b)

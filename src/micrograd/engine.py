@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import numbers
 import reprlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 
 def _no_backward() -> None:
@@ -33,7 +33,7 @@ class Value:
         self.data = data
         self.grad = 0.0
         self.label = label
-        self._backward: Callable[[], None] = _no_backward
+        self._backward = _no_backward
         # A tuple, not a set: the order of inputs stays fixed, so graphs draw the same way
         # on every run and a value used twice appears twice.
         self._prev = tuple(_children)
@@ -116,9 +116,8 @@ class Value:
         >>> a.grad
         7.0
         """
-        order = topological_order(self)
         self.grad = 1.0
-        for v in reversed(order):
+        for v in reversed(topological_order(self)):
             v._backward()
 
     def __radd__(self, other: float) -> Value:
@@ -138,7 +137,7 @@ class Value:
         return self * other
 
     def __neg__(self) -> Value:
-        """``-self``. Local derivative: -1.
+        """``-self``, as ``self * -1``.
 
         >>> x = Value(2.0)
         >>> y = -x
@@ -146,16 +145,10 @@ class Value:
         >>> y.data, x.grad
         (-2.0, -1.0)
         """
-        out = Value(-self.data, (self,), "neg")
-
-        def _backward() -> None:
-            self.grad -= out.grad
-
-        out._backward = _backward
-        return out
+        return self * -1
 
     def __sub__(self, other: Value | float) -> Value:
-        """``self - other``. Local derivatives: d(out)/d(self) = 1, d(out)/d(other) = -1.
+        """``self - other``, as ``self + (-other)``.
 
         >>> x, y = Value(5.0), Value(3.0)
         >>> z = x - y
@@ -163,15 +156,7 @@ class Value:
         >>> z.data, x.grad, y.grad
         (2.0, 1.0, -1.0)
         """
-        other = _as_value(other)
-        out = Value(self.data - other.data, (self, other), "-")
-
-        def _backward() -> None:
-            self.grad += out.grad
-            other.grad -= out.grad
-
-        out._backward = _backward
-        return out
+        return self + (-other)
 
     def __rsub__(self, other: float) -> Value:
         """``other - self`` for a number ``other``.
@@ -179,39 +164,7 @@ class Value:
         >>> (10 - Value(3.0)).data
         7.0
         """
-        return _as_value(other) - self
-
-    def __pow__(self, k: float) -> Value:
-        """``self ** k`` for a constant number ``k``. Local derivative: k * self^(k-1).
-
-        >>> x = Value(3.0)
-        >>> y = x**2
-        >>> y.backward()
-        >>> y.data, x.grad
-        (9.0, 6.0)
-        >>> x ** Value(2.0)  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        TypeError: Value ** Value is not supported: ...
-        >>> Value(-8.0) ** (1 / 3)
-        Traceback (most recent call last):
-        ValueError: (-8.0) ** 0.3333333333333333 is not a real number
-        """
-        if isinstance(k, Value):
-            raise TypeError(
-                "Value ** Value is not supported: use an int or float exponent, "
-                "or write x ** k as (k * x.log()).exp()"
-            )
-        if not isinstance(k, numbers.Real):
-            raise TypeError(f"the exponent must be an int or float, not {type(k).__name__}")
-        if self.data < 0 and not float(k).is_integer():
-            raise ValueError(f"({self.data}) ** {k} is not a real number")
-        out = Value(self.data**k, (self,), f"**{k}")
-
-        def _backward() -> None:
-            self.grad += k * self.data ** (k - 1) * out.grad
-
-        out._backward = _backward
-        return out
+        return other + (-self)
 
     def __truediv__(self, other: Value | float) -> Value:
         """``self / other``. Local derivatives: 1/other and -self/other^2.
@@ -250,14 +203,13 @@ class Value:
         (1.0, 1.0)
         >>> Value(1000.0).exp()
         Traceback (most recent call last):
-        OverflowError: exp(1000.0) is too large for a float (the limit is near exp(709.78))
+        OverflowError: exp(1000.0) is too large for a float (exp(709.78) is near the limit)
         """
         try:
             e = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(
-                f"exp({self.data}) is too large for a float (the limit is near exp(709.78))"
-            ) from None
+            limit = "exp(709.78) is near the limit"
+            raise OverflowError(f"exp({self.data}) is too large for a float ({limit})") from None
         out = Value(e, (self,), "exp")
 
         def _backward() -> None:
@@ -316,15 +268,55 @@ class Value:
         >>> Value(-1000.0).sigmoid().data, Value(1000.0).sigmoid().data
         (0.0, 1.0)
         """
-        if self.data >= 0:
-            s = 1.0 / (1.0 + math.exp(-self.data))
-        else:
-            e = math.exp(self.data)  # tiny instead of huge: no overflow
-            s = e / (1.0 + e)
+        e = math.exp(-abs(self.data))  # at most 1: no overflow on either side
+        s = 1.0 / (1.0 + e) if self.data >= 0 else e / (1.0 + e)
         out = Value(s, (self,), "sigmoid")
 
         def _backward() -> None:
             self.grad += s * (1.0 - s) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __new__(cls, data: float, *args: object, **kwargs: object) -> Value:
+        """Create a ``Value`` (``__init__`` fills it in), refusing anything but a real number.
+
+        >>> Value("abc")
+        Traceback (most recent call last):
+        TypeError: a Value holds a real number, not a str ('abc')
+        """
+        # float first: it is nearly every call, and isinstance() with numbers.Real is slow.
+        if type(data) is not float and not isinstance(data, numbers.Real):
+            kind = type(data).__name__
+            raise TypeError(f"a Value holds a real number, not a {kind} ({reprlib.repr(data)})")
+        return object.__new__(cls)
+
+    def __pow__(self, k: float) -> Value:
+        """``self ** k`` for a constant number ``k``. Local derivative: k * self^(k-1).
+
+        >>> x = Value(3.0)
+        >>> y = x**2
+        >>> y.backward()
+        >>> y.data, x.grad
+        (9.0, 6.0)
+        >>> x ** Value(2.0)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        TypeError: x ** k needs a number k, not a Value: ...
+        >>> (Value(0.0) ** 0.5).backward()
+        Traceback (most recent call last):
+        ZeroDivisionError: the slope of x ** 0.5 is infinite at x = 0
+        """
+        if not isinstance(k, numbers.Real):
+            hint = "write Value ** Value as (k * x.log()).exp()"
+            raise TypeError(f"x ** k needs a number k, not a {type(k).__name__}: {hint}")
+        if self.data < 0 and not float(k).is_integer():
+            raise ValueError(f"({self.data}) ** {k} is not a real number")
+        out = Value(self.data**k, (self,), f"**{k}")
+
+        def _backward() -> None:
+            if self.data == 0 and 0 < k < 1:
+                raise ZeroDivisionError(f"the slope of x ** {k} is infinite at x = 0")
+            self.grad += k * self.data ** (k - 1) * out.grad
 
         out._backward = _backward
         return out
@@ -362,20 +354,8 @@ def _as_value(x: Value | float) -> Value:
 
     >>> _as_value(3).data, _as_value(Value(2.0)).data
     (3, 2.0)
-    >>> _as_value("3")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    TypeError: cannot combine a Value with a str ('3'): ...
     """
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, int | float):
-        return Value(x)
-    if isinstance(x, numbers.Real):  # NumPy scalars, fractions: stored as a float
-        return Value(float(x))
-    raise TypeError(
-        f"cannot combine a Value with a {type(x).__name__} ({reprlib.repr(x)}): "
-        "operands must be numbers or Values"
-    )
+    return x if isinstance(x, Value) else Value(x)
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -401,7 +381,8 @@ def topological_order(root: Value) -> list[Value]:
         elif v not in visited:
             visited.add(v)
             stack.append((v, True))
-            for child in reversed(v._prev):
-                if child not in visited:
-                    stack.append((child, False))
+            stack.extend((child, False) for child in reversed(v._prev))
     return order
+
+
+Value.__array_ufunc__ = None  # NumPy defers to Value's reflected operators

@@ -44,12 +44,17 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
     return nodes, edges
 
 
-def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> Digraph:
+def draw_dot(
+    root: Value, format: str = "svg", rankdir: str = "LR", max_nodes: int = 1000
+) -> Digraph:
     """A ``graphviz.Digraph`` of the graph that computes ``root``.
 
     Each value is a record ``label | data | grad``; each operation is an oval feeding the
     value it produced. ``rankdir="LR"`` lays the graph out left to right, ``"TB"`` top to
     bottom. In a notebook the returned object displays itself as an image.
+
+    A graph of more than ``max_nodes`` values is refused: Graphviz slows down sharply on
+    large graphs and can crash on huge ones. Raise ``max_nodes`` to draw it anyway.
 
     >>> from micrograd.engine import Value
     >>> x = Value(3.0, label="x")
@@ -69,9 +74,15 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> Digraph:
     # stacked label/data/grad keep left-to-right graphs narrow enough for a page.
     across = "{{ {} }}" if rankdir in {"TB", "BT"} else "{}"
     nodes, edges = trace(root)
+    if len(nodes) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(nodes)} values, more than max_nodes={max_nodes}; "
+            "pass a larger max_nodes to draw it anyway"
+        )
     for v in nodes:
         uid = str(id(v))
-        label = re.sub(r"([{}|<>\\])", r"\\\1", v.label)  # record syntax characters
+        text = "" if v.label is None else str(v.label)
+        label = re.sub(r"([{}|<>\\])", r"\\\1", text)  # record syntax characters
         text = across.format(f"{label} | data {v.data:.4f} | grad {v.grad:.4f}")
         dot.node(uid, label=text, shape="record", style="filled", fillcolor=_VALUE_FILL)
         if v._op:

@@ -57,6 +57,8 @@ class Neuron(Module):
     """
 
     def __init__(self, nin: int, nonlin: bool = True) -> None:
+        if nin < 1:
+            raise ValueError(f"a neuron needs at least one input, not nin={nin}")
         self.w = [Value(random.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
         self.b = Value(0.0, label="b")
         self.nonlin = nonlin
@@ -77,15 +79,23 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs; keyword arguments go to each.
 
+    A single ``Value`` as input counts as a list of one: it is what a layer of one neuron
+    returns. ``Layer(nin, 0)`` is a layer of no neurons, as in the original micrograd.
+
     >>> layer = Layer(3, 2, nonlin=False)
     >>> len(layer([1.0, 2.0, 3.0])), len(layer.parameters())
     (2, 8)
+    >>> Layer(1, 2)(Value(2.0))  # doctest: +ELLIPSIS
+    [Value(data=...), Value(data=...)]
     """
 
     def __init__(self, nin: int, nout: int, **kwargs: bool) -> None:
+        if nout < 0:
+            raise ValueError(f"a layer cannot have {nout} neurons")
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
-    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+    def __call__(self, x: Value | Sequence[Value | float]) -> Value | list[Value]:
+        x = [x] if isinstance(x, Value) else x
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
@@ -99,7 +109,7 @@ class Layer(Module):
 class MLP(Module):
     """A multi-layer perceptron: ``nin`` inputs, then one layer per entry of ``nouts``.
 
-    Hidden layers use ReLU; the last layer is linear.
+    Hidden layers use ReLU; the last layer is linear. Every layer needs a neuron.
 
     >>> model = MLP(3, [4, 4, 1])
     >>> len(model.parameters())  # (3+1)*4 + (4+1)*4 + (4+1)*1
@@ -111,6 +121,8 @@ Layer of [LinearNeuron(4)]]
     """
 
     def __init__(self, nin: int, nouts: Sequence[int]) -> None:
+        if not nouts or min(nouts) < 1:
+            raise ValueError(f"every layer needs at least one neuron, got nouts={nouts}")
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != last) for i in range(len(nouts))]
