@@ -225,7 +225,6 @@ def test_locals_comprehensions_and_cell_options_are_not_reported():
 # Found by this test in chapters other helpers are rewriting; strict, so that a fix shows.
 KNOWN_FAILURES = {
     "02-sampling.md": "table_shape and Sequence come from chapter 1's kernel (mm-first)",
-    "07-speed.md": "_as_value is used but not imported (mg-speed rewrites the chapter)",
 }
 
 
