@@ -222,24 +222,6 @@ def test_locals_comprehensions_and_cell_options_are_not_reported():
     assert undefined_names(text) == []
 
 
-# Found by this test in chapters other helpers are rewriting; strict, so that a fix shows.
-KNOWN_FAILURES = {
-    "02-sampling.md": "table_shape and Sequence come from chapter 1's kernel (mm-first)",
-}
-
-
-@pytest.mark.parametrize(
-    "chapter",
-    [
-        pytest.param(
-            p,
-            marks=pytest.mark.xfail(
-                p.name in KNOWN_FAILURES, reason=KNOWN_FAILURES.get(p.name, ""), strict=True
-            ),
-        )
-        for p in CHAPTERS
-    ],
-    ids=lambda p: f"{p.parent.name}/{p.name}",
-)
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_chapter_binds_every_name_it_uses(chapter):
     assert undefined_names(chapter.read_text(), chapter.name) == []
