@@ -270,3 +270,91 @@ class KneserNeyModel(TableModel):
 
         _, best = sweep(discounts, lambda d: model(d).nll(dev_words))
         return model(best)
+
+
+def modified_discounts(counts: torch.Tensor) -> tuple[float, float, float] | None:
+    """``(D1, D2, D3+)`` of modified Kneser-Ney from the counts of counts of ``counts``:
+    ``Y = n1 / (n1 + 2 n2)``, ``D_r = r - (r + 1) Y n_{r+1} / n_r`` (Chen and Goodman,
+    1998, eq. 26). ``None`` if some ``n_r`` (``r = 1..4``) is zero.
+
+    >>> modified_discounts(torch.tensor([1, 1, 1, 1, 2, 2, 3, 4]))  # n = 4, 2, 1, 1
+    (0.5, 1.25, 1.0)
+    """
+    n = [int((counts == r).sum()) for r in range(1, 5)]
+    if min(n) == 0:
+        return None
+    y = n[0] / (n[0] + 2 * n[1])
+    d1, d2, d3 = (r - (r + 1) * y * n[r] / n[r - 1] for r in (1, 2, 3))
+    return d1, d2, d3
+
+
+def modified_kneser_ney_probs(
+    counts: torch.Tensor, discounts: Sequence[Sequence[float]]
+) -> torch.Tensor:
+    """Interpolated modified Kneser-Ney for every context of the table ``counts``.
+
+    ``discounts[j]`` is ``(D1, D2, D3+)`` for context length ``j = 0..k``; counts as in
+    :func:`kneser_ney_probs`, and for each length::
+
+        P_j[h, c] = (N[h, c] - D(N[h, c]) + gamma[h] * P_{j-1}[h', c]) / N[h]
+        gamma[h] = D1 * N1(h) + D2 * N2(h) + D3+ * N3+(h)
+
+    where ``D(0) = 0`` and ``N_r(h)`` counts the entries of row ``h`` equal to ``r``
+    (``>= 3`` for ``N3+``). Returns a float32 table of the shape of ``counts``.
+    """
+    size = counts.shape[1]
+    tables = counts_by_length(counts.double())
+    if len(discounts) != len(tables):
+        raise ValueError(f"need {len(tables)} triples of discounts, not {len(discounts)}")
+    probs = torch.full((1, size), 1.0 / size, dtype=torch.float64)
+    for j, table in enumerate(tables):
+        if j < len(tables) - 1:
+            table = continuation_counts(tables[j + 1])
+        d1, d2, d3 = discounts[j]
+        if not (0 <= d1 <= 1 and 0 <= d2 <= 2 and 0 <= d3 <= 3):
+            raise ValueError(f"discounts {discounts[j]} for length {j} are out of range")
+        cut = torch.where(table >= 3, d3, torch.where(table == 2, d2, d1)) * (table > 0)
+        totals = table.sum(1, keepdim=True)
+        shorter = repeat_rows(probs, table.shape[0])
+        kept = table - cut + cut.sum(1, keepdim=True) * shorter
+        probs = torch.where(totals > 0, kept / totals.clamp(min=1), shorter)
+    return probs.float()
+
+
+class ModifiedKneserNeyModel(TableModel):
+    """Counts smoothed by interpolated modified Kneser-Ney
+    (:func:`modified_kneser_ney_probs`), with the closed-form discounts.
+
+    >>> m = ModifiedKneserNeyModel.fit(["b", "ab", "bb", "bab"], Vocab("ab"), 1)
+    >>> m.counts.tolist()  # entries of 1, 2, 3 and 4: the estimates exist
+    [[0, 1, 3], [0, 0, 2], [4, 1, 1]]
+    >>> [round(total, 5) for total in m.probs().sum(1).tolist()]
+    [1.0, 1.0, 1.0]
+    """
+
+    def __init__(self, vocab: Vocab, counts: torch.Tensor, context: int) -> None:
+        table_shape(len(vocab), context)
+        self.check_table(counts, vocab, context, "counts")
+        tables = counts_by_length(counts)
+        levels = [continuation_counts(t) for t in tables[1:]] + [counts]
+        found = [modified_discounts(t) for t in levels]
+        for j in range(len(found) - 2, -1, -1):  # borrow from the next longer context
+            found[j] = found[j] or found[j + 1]
+        if found[-1] is None:
+            raise ValueError(
+                "too few counts for modified Kneser-Ney: the full contexts need entries"
+                " seen exactly 1, 2, 3 and 4 times"
+            )
+        self.vocab, self.counts, self.context = vocab, counts, context
+        self.discounts: list[tuple[float, float, float]] = found
+
+    def probs(self) -> torch.Tensor:
+        return modified_kneser_ney_probs(self.counts, self.discounts)
+
+    @classmethod
+    def fit(
+        cls, words: Sequence[str], vocab: Vocab | None = None, context: int = 1
+    ) -> ModifiedKneserNeyModel:
+        """Count ``words``; the discounts follow from the counts, nothing is tuned."""
+        vocab = Vocab.from_words(words) if vocab is None else vocab
+        return cls(vocab, count_table(words, vocab, context), context)
