@@ -98,6 +98,10 @@ myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "su
 myst_heading_anchors = 3
 numfig = True  # "Fig. 2" in captions, and {numref}`fig-name` in the prose
 
+# Two engines define `Value` (micrograd.engine, the teaching one, and micrograd.fast): a
+# bare `Value` in a type hint finds both, and Sphinx links the first.
+suppress_warnings = ["ref.python"]
+
 # --- citations ---------------------------------------------------------------------------
 bibtex_bibfiles = ["docs/references.bib"]
 bibtex_reference_style = "label"  # [KN95]: unique even for two works of one author and year

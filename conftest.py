@@ -33,7 +33,13 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 DOCTEST_FENCE = "```pycon"
 
 # Optional dependencies, and the extra of spelled-out that installs each.
-OPTIONAL = {"torch": "makemore", "matplotlib": "notebooks", "sphinx": "book", "nbformat": "book"}
+OPTIONAL = {
+    "torch": "makemore",
+    "matplotlib": "notebooks",
+    "sphinx": "book",
+    "nbformat": "book",
+    "sphinx_codeautolink": "book",
+}
 
 
 class SkipWhenMissing:

@@ -17,7 +17,7 @@ __all__ = ["glue"]
 def glue(name: str, variable: Any, display: bool = True) -> None:
     """Record ``variable`` under ``name`` for the book's ``{glue}`` roles.
 
-    With myst-nb installed this is :func:`myst_nb.glue`. Without it, nothing is recorded:
+    With myst-nb installed this is ``myst_nb.glue``. Without it, nothing is recorded:
     the value is shown as the cell's output when ``display`` is true, as myst-nb would show
     it, and otherwise the call does nothing.
 
