@@ -109,6 +109,7 @@ def test_bad_inputs_are_refused_with_one_line(tmp_path, capsys):
     refused(capsys, "--context", "30", "-i", FIXTURE, "-o", work, match="needs more than the")
     refused(capsys, "--context", "99999999999999999999", "-o", work, match="below 64", usage=True)
     refused(capsys, "--sample-only", "-o", tmp_path / "nowhere", match="no model file")
+    refused(capsys, "--sample-only", "--test", "-o", work, match="--test needs training", **usage)
     assert not work.exists()  # nothing was written by any refused run
 
 
