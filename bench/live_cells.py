@@ -24,7 +24,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -68,27 +67,9 @@ def pages_with_live_cells() -> list[str]:
 
 
 def browser():
-    from selenium import webdriver
+    from tests.book import chromium
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(flag)
-    service = webdriver.ChromeService(
-        executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    )
-    driver = webdriver.Chrome(options=options, service=service)
+    driver = chromium.start()
     driver.set_script_timeout(600)
     return driver
 

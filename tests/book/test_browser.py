@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import base64
 import functools
-import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from . import chromium
+from .chromium import CHROMEDRIVER, CHROMIUM
 from .sources import HTML, ROOT, all_docnames, toctrees
 
 SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 FIGURES = "article div.cell_output img, article div.cell_output svg, article figure img"
 
 
@@ -52,24 +51,8 @@ def browser():
             "Chromium is not installed: `make test` installs it when run as root; otherwise "
             "run `sudo apt-get install chromium chromium-driver`"
         )
-    webdriver = pytest.importorskip("selenium.webdriver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    driver = webdriver.Chrome(options=options, service=service)
+    pytest.importorskip("selenium.webdriver")
+    driver = chromium.start()
     driver.set_page_load_timeout(60)
     yield driver
     driver.quit()

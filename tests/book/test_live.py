@@ -22,8 +22,10 @@ from urllib.parse import urlparse
 import pytest
 from bs4 import BeautifulSoup
 
+from . import chromium
+from .chromium import CHROMEDRIVER, CHROMIUM
 from .sources import HTML, ROOT, toctrees
-from .test_browser import CHROMEDRIVER, CHROMIUM, SHOTS, load, server  # noqa: F401
+from .test_browser import SHOTS, load, server  # noqa: F401
 
 PYTHON_START = 300  # seconds: Pyodide starts in ~2 s, but the test machine may be busy
 
@@ -120,26 +122,9 @@ def plans() -> dict[str, dict]:
 def browser():
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
         pytest.skip("Chromium is not installed: run `make chromium` (as root) first")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(flag)
+    pytest.importorskip("selenium.webdriver")
     # Every request the page makes is logged (Network.* events), to check where they went.
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    driver = webdriver.Chrome(options=options, service=service)
+    driver = chromium.start({"performance": "ALL", "browser": "ALL"})
     driver.set_page_load_timeout(60)
     driver.set_script_timeout(PYTHON_START)
     driver.requested = []  # URLs, collected by `requests`
