@@ -43,6 +43,12 @@ def leftovers(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
 
 
+def default_sigint() -> None:
+    """Give a child the SIGINT a terminal user has: a job that a shell starts in the
+    background (as CI may) inherits SIGINT ignored, and Python then keeps ignoring it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(*args, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "makemore", *map(str, args)],
@@ -50,6 +56,7 @@ def start(*args, **kwargs) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         env=ENV,
+        preexec_fn=default_sigint,
         **kwargs,
     )
 

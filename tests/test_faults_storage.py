@@ -139,10 +139,16 @@ def test_signals_during_a_save_remove_the_temporary_and_keep_the_old_model(tmp_p
         real_fsync(descriptor)
 
     monkeypatch.setattr(storage.os, "fsync", interrupted_fsync)
-    with pytest.raises(KeyboardInterrupt):
-        save_model(CountModel.fit(WORDS[:5]), path)
+    # Ctrl-C raises KeyboardInterrupt, even when pytest runs as a background job (SIGINT
+    # ignored, which the save would rightly respect)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            save_model(CountModel.fit(WORDS[:5]), path)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert path.read_bytes() == before and leftovers(tmp_path) == []
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def run_saver(tmp_path: Path, send: str) -> subprocess.CompletedProcess:
@@ -162,7 +168,13 @@ def run_saver(tmp_path: Path, send: str) -> subprocess.CompletedProcess:
         print("finished")
         """
     )
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        # SIGINT as a terminal user has it, even when this runs as a background job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def test_sigterm_during_a_save_leaves_no_temporary(tmp_path):
