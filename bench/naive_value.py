@@ -1,5 +1,5 @@
-# Provenance: copied on 2026-12-02 from shared/bench/naive_value.py, the project's shared
-# benchmark folder beside the repository, so that the book and the benchmarks carry their
+# Provenance: copied on 2026-12-02 from naive_value.py in the bench folder that the team
+# shares beside the repository (its README offers it as the baseline to copy), so that the book and the benchmarks carry their
 # own textbook engine and read nothing outside the repository. Changes: this note, the
 # `ruff: noqa` line, and `ruff format` whitespace; the code is the original's.
 # Chapter 7 of the book shows this file and measures every change against it.
