@@ -1,7 +1,8 @@
 # Provenance: copied on 2026-12-02 from naive_value.py in the bench folder that the team
-# shares beside the repository (its README offers it as the baseline to copy), so that the book and the benchmarks carry their
-# own textbook engine and read nothing outside the repository. Changes: this note, the
-# `ruff: noqa` line, and `ruff format` whitespace; the code is the original's.
+# shares beside the repository (its README offers it as the baseline to copy), so that
+# the book and the benchmarks carry their own textbook engine and read nothing outside
+# the repository. Changes: this note, the `ruff: noqa` line, and `ruff format`
+# whitespace; the code is the original's.
 # Chapter 7 of the book shows this file and measures every change against it.
 # ruff: noqa: B905
 
