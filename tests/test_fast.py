@@ -240,6 +240,8 @@ def test_one_neuron_is_one_node():
             "1 scores but 2 labels",
         ),
         (lambda: fast.total([]), ValueError, "total of no terms"),
+        (lambda: fast.MLP(2, []), ValueError, "at least one neuron"),
+        (lambda: fast.MLP(2, [3, 0, 1]), ValueError, "at least one neuron"),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(call, error, message):
