@@ -228,6 +228,21 @@ def test_smoothed_models_from_the_command_line(tmp_path, capsys, kind):
     refused(capsys, "-i", tmp_path / "few.txt", "-o", tmp_path / "y", "--type", kind, match="dev")
 
 
+def test_modified_kneser_ney_from_the_command_line(tmp_path, capsys):
+    names = Path(__file__).parents[1] / "data" / "names.txt"
+    args = ["-i", names, "--type", "modified-kneser-ney", "--context", 2, "-n", 4]
+    status, out, err = run(capsys, *args, "-o", tmp_path)
+    assert status == 0 and len(out.splitlines()) == 4
+    model, metadata = load_model(tmp_path / "model.pt")
+    assert metadata["type"] == "modified-kneser-ney" and model.context == 2
+    assert f"by context length: {[[round(d, 4) for d in t] for t in model.discounts]}" in err
+    status, again, _ = run(capsys, "-o", tmp_path, "--sample-only", "-n", 4)
+    assert status == 0 and again == out
+    # The fixture's 24 training words have no bigram seen exactly four times.
+    refused(capsys, "-i", FIXTURE, "-o", tmp_path / "y", *args[2:], match="too few counts")
+    assert not (tmp_path / "y" / "model.pt").exists()
+
+
 def test_default_input_is_the_bundled_names(tmp_path, capsys):
     status, out, err = run(capsys, "-o", tmp_path, "-n", 3)
     assert status == 0 and "32,033 words" in err

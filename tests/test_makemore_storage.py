@@ -9,6 +9,7 @@ import torch
 from makemore import storage
 from makemore.counting import CountModel
 from makemore.neural import NeuralModel
+from makemore.smoothing import ModifiedKneserNeyModel
 from makemore.storage import ModelFileError, load_model, save_model
 from makemore.words import read_words
 
@@ -29,6 +30,21 @@ def test_round_trip_keeps_probabilities_and_samples(tmp_path, context):
         g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
         assert loaded.sample(5, g1) == model.sample(5, g2)
         assert metadata["training"] == {"steps": 3}
+
+
+def test_modified_kneser_ney_keeps_its_counts_and_checks_its_discounts(tmp_path):
+    names = read_words(Path(__file__).parents[1] / "data" / "names.txt")[:3000]
+    model = ModifiedKneserNeyModel.fit(names, context=2)
+    save_model(model, tmp_path / "m.pt")
+    loaded, metadata = load_model(tmp_path / "m.pt")
+    assert type(loaded) is ModifiedKneserNeyModel and torch.equal(loaded.counts, model.counts)
+    assert loaded.discounts == model.discounts and torch.equal(loaded.probs(), model.probs())
+    payload = torch.load(tmp_path / "m.pt", weights_only=True)
+    metadata["discounts"][0][0] += 0.01  # the file's discounts no longer match its counts
+    payload["metadata"] = json.dumps(metadata)
+    torch.save(payload, tmp_path / "m.pt")
+    with pytest.raises(ModelFileError, match="do not follow from the counts"):
+        load_model(tmp_path / "m.pt")
 
 
 def test_the_file_loads_with_weights_only_and_documented_keys(tmp_path):
