@@ -1,6 +1,6 @@
 """One training step of MLP(2, [16, 16, 1]) on 100 two-moons points, engine against engine.
 
-Engines: the textbook engine (``bench/naive_value.py``: closures, sets of parents, a
+Engines: the textbook engine (``spelled_out.textbook``: closures, sets of parents, a
 recursive sort), the engine of chapters 1-6 (``micrograd.nn`` with the expression losses
 of ``micrograd.losses``), and the fast path of chapter 7 (``micrograd.fast`` with its
 one-node losses), also with the collector's first threshold raised from 700 to 10,000.
@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import micrograd.losses
 import micrograd.nn
-from bench.naive_value import NaiveMLP
 from micrograd import fast
 from micrograd.datasets import make_moons
+from spelled_out.textbook import NaiveMLP
 
 FRESH_RUNS = 2
 STEPS = 5
@@ -150,7 +150,7 @@ def main() -> None:
     X, y = make_moons(100, noise=0.1, seed=0)
     inputs, labels = X.tolist(), y.tolist()
     engines = [
-        Engine("textbook (naive_value)", lambda: NaiveMLP(2, [16, 16, 1]), elementary_loss),
+        Engine("textbook (spelled_out)", lambda: NaiveMLP(2, [16, 16, 1]), elementary_loss),
         Engine("micrograd.nn (ch. 1-6)", lambda: micrograd.nn.MLP(2, [16, 16, 1]), lecture_loss),
         Engine("micrograd.fast", lambda: fast.MLP(2, [16, 16, 1]), fast_loss),
         Engine(

@@ -1,16 +1,19 @@
 # Provenance: copied on 2026-12-02 from naive_value.py in the bench folder that the team
 # shares beside the repository (its README offers it as the baseline to copy), so that
 # the book and the benchmarks carry their own textbook engine and read nothing outside
-# the repository. Changes: this note, the `ruff: noqa` line, and `ruff format`
-# whitespace; the code is the original's.
-# Chapter 7 of the book shows this file and measures every change against it.
+# the repository. Changes: this note, the module docstring, the `ruff: noqa` line, and
+# `ruff format` whitespace; the code is the original's. It lives in the package (not in
+# bench/) so that chapter 7, downloaded as a notebook, runs wherever spelled-out is
+# installed. Chapter 7 shows this file and measures every change against it.
 # ruff: noqa: B905
 
-"""A deliberately plain scalar autograd engine: the textbook baseline for benchmarks.
+"""A deliberately plain scalar autograd engine: the textbook baseline of chapter 7.
 
 Closures for local derivatives, a set of parents per node, a recursive depth-first
-topological sort. Nothing is tuned. Benchmarks import it beside the project's engine and
-report the ratio of the two on the same workload, measured in one run.
+topological sort. Nothing is tuned. Chapter 7 of the book and ``python -m bench
+micrograd_step`` run it beside micrograd on the same workload and report the ratio of
+the two, measured in one run. Not tangled from a chapter: it is the yardstick, not part
+of what the book builds.
 
 API: NaiveValue(data) supporting + - * / ** (number exponent), negation, reflected
 operators, relu(), tanh(), exp(), backward(); attributes data and grad.
