@@ -243,6 +243,26 @@ def test_modified_kneser_ney_from_the_command_line(tmp_path, capsys):
     assert not (tmp_path / "y" / "model.pt").exists()
 
 
+def test_sample_only_refuses_the_options_only_training_reads(tmp_path, capsys):
+    assert run(capsys, "-i", FIXTURE, "-o", tmp_path, "-n", 2)[0] == 0
+    line = refused(
+        capsys,
+        "-o",
+        tmp_path,
+        "--sample-only",
+        "--steps",
+        5,
+        "--type",
+        "net",
+        usage=True,
+        match="--sample-only uses the saved model as it is",
+    )
+    assert line.endswith("drop --type, --steps")
+    # Options sampling reads are taken, even when given their default values.
+    status, out, _ = run(capsys, "-o", tmp_path, "--sample-only", "--seed", 1, "-n", 3)
+    assert status == 0 and len(out.splitlines()) == 3
+
+
 def test_default_input_is_the_bundled_names(tmp_path, capsys):
     status, out, err = run(capsys, "-o", tmp_path, "-n", 3)
     assert status == 0 and "32,033 words" in err
