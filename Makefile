@@ -80,14 +80,15 @@ serve:
 # changes only when the build tangles it (-D tangle_on_build=write: inside the Sphinx
 # process, which has the chapter reader loaded already, instead of a pre-build command),
 # just before the build reads it, so watching it would build everything twice. After a code
-# edit, only the chapters whose imported modules changed run again (docs/_ext/chapterinputs.py).
+# edit, only the chapters whose imported modules changed run again (docs/_ext/chapterinputs.py):
+# the saved chapter first, the others in a second build that .cache/deferred-chapters starts.
 # Ignores are paths (or regexes), not globs.
 livehtml: setup tangle
 	$(BIN)/sphinx-autobuild . _build/html --host 127.0.0.1 --port $(LIVE_PORT) \
 		--watch literate --watch docs \
 		--ignore _build --ignore .venv --ignore .git --ignore src --ignore data --ignore tests \
 		--re-ignore '/(__pycache__|\.pytest_cache|\.ruff_cache|\.hypothesis|\.ipynb_checkpoints)/' \
-	$(SPHINX_FLAGS) -D tangle_on_build=write
+	$(SPHINX_FLAGS) -D tangle_on_build=write -D chapter_inputs_defer=1
 
 # --- checking ----------------------------------------------------------------------------
 

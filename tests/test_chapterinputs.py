@@ -100,3 +100,13 @@ def test_forget_removes_only_the_named_pages_outputs(tmp_path):
         )
     chapterinputs.forget(tmp_path / "cache", {"/book/a.md"})
     assert [record.uri for record in cache.list_cache_records()] == ["/book/b.md"]
+
+
+def test_an_author_sees_the_edited_chapter_first_and_the_rest_one_build_later():
+    outdated = ["a/ch1", "a/ch2", "b/ch1"]
+    plan = chapterinputs.plan
+    assert plan(outdated, {"a/ch1"}, False, defer=False) == (outdated, [])
+    assert plan(outdated, {"a/ch1"}, False, defer=True) == (["a/ch1"], ["a/ch2", "b/ch1"])
+    assert plan(outdated, {"a/ch1"}, True, defer=True) == (outdated, [])  # never twice
+    assert plan(outdated, set(), False, defer=True) == (outdated, [])  # src/ alone changed
+    assert plan([], {"a/ch1"}, False, defer=True) == ([], [])

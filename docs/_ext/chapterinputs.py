@@ -17,6 +17,12 @@ by their code, not their layout: a comment or a blank line changes no output, so
 re-executes nothing (beyond the chapter whose cell was edited). Pages with a cell tagged
 ``raises-exception`` show tracebacks that quote source lines, so for them the exact text
 counts.
+
+While an author edits (``make livehtml`` sets ``chapter_inputs_defer``), the chapter whose
+source was saved runs first, alone, so its page is back in seconds; the other chapters
+that use what changed keep their old outputs for one build and run in the next, which
+this extension starts by touching :data:`TRIGGER` (sphinx-autobuild watches it).
+``make html`` and ``make test`` never defer.
 """
 
 from __future__ import annotations
@@ -28,9 +34,14 @@ from contextlib import suppress
 from functools import cache
 from pathlib import Path
 
+from sphinx.util import logging
+
 from tools import chapters
 
+logger = logging.getLogger(__name__)
+
 STAMPS = "chapter-inputs.json"  # in the execution cache: page -> fingerprint
+TRIGGER = Path(".cache") / "deferred-chapters"  # under the source directory
 
 
 @cache
@@ -141,6 +152,20 @@ def _is_data(path: Path) -> bool:
     return path.is_file() and path.suffix not in {".py", ".pyc"} and not skipped & set(path.parts)
 
 
+def plan(
+    outdated: list[str], edited: set[str], deferred_last_time: bool, defer: bool
+) -> tuple[list[str], list[str]]:
+    """Split the ``outdated`` pages into those to run in this build and those to defer.
+
+    With ``defer``, pages not ``edited`` wait for the next build, unless the last build
+    already deferred some (then everything outdated runs, so nothing waits twice) or no
+    page was edited (a change in ``src/`` or ``data/`` alone: nothing to show first).
+    """
+    if not defer or deferred_last_time or not edited:
+        return outdated, []
+    return [d for d in outdated if d in edited], [d for d in outdated if d not in edited]
+
+
 def forget(cache_dir: Path, uris: set[str]) -> None:
     """Remove the cached outputs of these pages from myst-nb's execution cache."""
     from jupyter_cache import get_cache
@@ -163,7 +188,7 @@ def _outdated(app, env, added, changed, removed) -> list[str]:
     old = json.loads(stamps_file.read_text()) if stamps_file.exists() else {}
     modules = sorted(str(p.relative_to(root)) for p in (root / "src").rglob("*.py"))
     new: dict = {"src/": modules}
-    rerun: list[str] = []
+    outdated: list[str] = []
     for docname in sorted(env.found_docs):
         page = Path(env.doc2path(docname))
         if page.suffix != ".md" or "{code-cell}" not in page.read_text(encoding="utf-8"):
@@ -172,7 +197,17 @@ def _outdated(app, env, added, changed, removed) -> list[str]:
         new[docname] = page_inputs(page, root, known)
         new[docname]["fingerprint"] = fingerprint(new[docname], root)
         if known.get("fingerprint") != new[docname]["fingerprint"]:
-            rerun.append(docname)
+            outdated.append(docname)
+    defer = bool(app.config.chapter_inputs_defer)
+    rerun, deferred = plan(outdated, added | changed, bool(old.get("deferred")), defer)
+    for docname in deferred:  # still outdated: the next build runs it
+        new[docname]["fingerprint"] = old.get(docname, {}).get("fingerprint")
+    new["deferred"] = deferred
+    if deferred:
+        logger.info(
+            "chapterinputs: ran the edited chapter first; the next build re-executes"
+            f" {', '.join(deferred)}, which use what changed"
+        )
     if rerun and cache_dir.exists():
         forget(cache_dir, {str(Path(env.doc2path(docname))) for docname in rerun})
     if old.get("src/") != new["src/"] and "docs/api" in env.found_docs:
@@ -186,9 +221,14 @@ def _record(app, exception) -> None:
         stamps_file = Path(app.config.nb_execution_cache_path) / STAMPS
         stamps_file.parent.mkdir(parents=True, exist_ok=True)
         stamps_file.write_text(json.dumps(app.env_inputs, indent=1))
+        if app.env_inputs.get("deferred"):  # sphinx-autobuild builds again on this change
+            trigger = Path(app.srcdir) / TRIGGER
+            trigger.parent.mkdir(parents=True, exist_ok=True)
+            trigger.write_text("\n".join(app.env_inputs["deferred"]) + "\n")
 
 
 def setup(app) -> dict:
+    app.add_config_value("chapter_inputs_defer", False, "", bool)
     app.connect("env-get-outdated", _outdated)
     app.connect("build-finished", _record)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
