@@ -30,15 +30,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import sys
 from contextlib import suppress
 from functools import cache
 from pathlib import Path
 
-from sphinx.util import logging
-
 from tools import chapters
-
-logger = logging.getLogger(__name__)
 
 STAMPS = "chapter-inputs.json"  # in the execution cache: page -> fingerprint
 TRIGGER = Path(".cache") / "deferred-chapters"  # under the source directory
@@ -203,10 +200,11 @@ def _outdated(app, env, added, changed, removed) -> list[str]:
     for docname in deferred:  # still outdated: the next build runs it
         new[docname]["fingerprint"] = old.get(docname, {}).get("fingerprint")
     new["deferred"] = deferred
-    if deferred:
-        logger.info(
-            "chapterinputs: ran the edited chapter first; the next build re-executes"
-            f" {', '.join(deferred)}, which use what changed"
+    if deferred:  # on stderr, not as a log record: -q hides those, -W fails on warnings
+        print(
+            f"chapterinputs: {', '.join(sorted(rerun))} first; the next build, right after,"
+            f" re-executes {', '.join(deferred)}, which use what changed",
+            file=sys.stderr,
         )
     if rerun and cache_dir.exists():
         forget(cache_dir, {str(Path(env.doc2path(docname))) for docname in rerun})
