@@ -6,10 +6,10 @@ search, or by the other form of the same computation.
 
 import itertools
 import math
-from collections import Counter
 
 import pytest
 import torch
+from brute_force import pair_counts
 
 from makemore.__main__ import main
 from makemore.counting import CountModel, count_table
@@ -31,16 +31,6 @@ VOCAB = Vocab.from_words(WORDS + DEV)
 V = len(VOCAB)
 
 
-def brute_counts(words, k):
-    """(context string, next character) counts by slicing padded strings."""
-    counts = Counter()
-    for w in words:
-        padded = "." * k + w + "."
-        for i in range(len(w) + 1):
-            counts[padded[i : i + k], padded[i + k]] += 1
-    return counts
-
-
 def context_number(context):
     number = 0
     for ch in context:
@@ -52,7 +42,7 @@ def context_number(context):
 def test_counts_equal_brute_force(k):
     N = count_table(WORDS, VOCAB, k)
     expected = torch.zeros(V**k, V, dtype=torch.int64)
-    for (context, nxt), n in brute_counts(WORDS, k).items():
+    for (context, nxt), n in pair_counts(WORDS, k).items():
         expected[context_number(context), VOCAB.stoi[nxt]] = n
     assert torch.equal(N, expected)
 
@@ -65,7 +55,7 @@ def test_shorter_counts_equal_counting_afresh():
 
 def bigram_probs_by_hand(words, smoothing):
     table = [[smoothing] * V for _ in range(V)]
-    for (context, nxt), n in brute_counts(words, 1).items():
+    for (context, nxt), n in pair_counts(words, 1).items():
         table[VOCAB.stoi[context]][VOCAB.stoi[nxt]] += n
     return torch.tensor([[c / sum(row) for c in row] for row in table])
 
@@ -164,7 +154,7 @@ def test_dev_sweep_picks_the_minimum_of_its_curve():
 
 def kneser_ney_by_hand(words, discount, context, nxt):
     """Interpolated Kneser-Ney for k = 1 by the textbook formula, with dictionaries."""
-    bigrams = brute_counts(words, 1)
+    bigrams = pair_counts(words, 1)
     followers = {c for (_, c) in bigrams}
     # continuation count of c: distinct characters seen before it
     continuation = {c: len({a for (a, b) in bigrams if b == c}) for c in VOCAB.itos}

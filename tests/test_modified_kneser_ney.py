@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from brute_force import pair_counts
 
 from makemore.counting import count_table
 from makemore.smoothing import ModifiedKneserNeyModel, modified_discounts
@@ -19,11 +20,7 @@ VOCAB = Vocab.from_words(NAMES)
 
 def by_hand(words, k, chars):
     """P(c | h) by the textbook recursion, counting (context string, next) pairs."""
-    raw = Counter()
-    for w in words:
-        padded = "." * k + w + "."
-        for i in range(len(w) + 1):
-            raw[padded[i : i + k], padded[i + k]] += 1
+    raw = pair_counts(words, k)
     levels = {k: dict(raw)}
     for j in range(k - 1, -1, -1):
         longer = Counter()  # raw counts for contexts of j + 1 characters

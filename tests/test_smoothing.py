@@ -5,6 +5,7 @@ import itertools
 from collections import Counter
 
 import pytest
+from brute_force import pair_counts
 
 from makemore.compare import main
 from makemore.counting import count_table
@@ -14,15 +15,6 @@ from makemore.vocab import Vocab
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "ella", "eva", "liam"]
 VOCAB = Vocab.from_words(WORDS + ["zoe"])
 V = len(VOCAB)
-
-
-def pair_counts(words, k):
-    counts = Counter()
-    for w in words:
-        padded = "." * k + w + "."
-        for i in range(len(w) + 1):
-            counts[padded[i : i + k], padded[i + k]] += 1
-    return counts
 
 
 def test_interpolation_uses_only_the_components_with_data():
