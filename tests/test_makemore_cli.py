@@ -109,7 +109,7 @@ def test_bad_inputs_are_refused_with_one_line(tmp_path, capsys):
     refused(capsys, "--context", "30", "-i", FIXTURE, "-o", work, match="needs more than the")
     refused(capsys, "--context", "99999999999999999999", "-o", work, match="below 64", usage=True)
     refused(capsys, "--sample-only", "-o", tmp_path / "nowhere", match="no model file")
-    refused(capsys, "--sample-only", "--test", "-o", work, match="--test needs training", **usage)
+    refused(capsys, "--sample-only", "--test", "-o", work, match="drop --test; to score", **usage)
     assert not work.exists()  # nothing was written by any refused run
 
 
@@ -238,8 +238,8 @@ def test_modified_kneser_ney_from_the_command_line(tmp_path, capsys):
     assert f"by context length: {[[round(d, 4) for d in t] for t in model.discounts]}" in err
     status, again, _ = run(capsys, "-o", tmp_path, "--sample-only", "-n", 4)
     assert status == 0 and again == out
-    # The fixture's 24 training words have no bigram seen exactly four times.
-    refused(capsys, "-i", FIXTURE, "-o", tmp_path / "y", *args[2:], match="too few counts")
+    # The fixture's 24 training words are too few for the closed-form discounts.
+    refused(capsys, "-i", FIXTURE, "-o", tmp_path / "y", *args[2:], match=f"{FIXTURE}: too few")
     assert not (tmp_path / "y" / "model.pt").exists()
 
 
@@ -258,7 +258,9 @@ def test_sample_only_refuses_the_options_only_training_reads(tmp_path, capsys):
         match="--sample-only uses the saved model as it is",
     )
     assert line.endswith("drop --type, --steps")
-    # Options sampling reads are taken, even when given their default values.
+    for option in ("--force", "--test"):  # what only training reads, flags too
+        refused(capsys, "-o", tmp_path, "--sample-only", option, usage=True, match=option)
+    # Options that sampling reads are taken.
     status, out, _ = run(capsys, "-o", tmp_path, "--sample-only", "--seed", 1, "-n", 3)
     assert status == 0 and len(out.splitlines()) == 3
 
