@@ -76,18 +76,22 @@ serve:
 	@echo "Serving the book at http://127.0.0.1:$(SERVE_PORT)/docs/index.html (Ctrl+C stops)"
 	@$(PYTHON) -m http.server $(SERVE_PORT) --bind 127.0.0.1 --directory _build/html
 
-# sphinx-autobuild watches the source directory (the repository root). src/ is ignored: it
-# changes only when the build tangles it (-D tangle_on_build=write: inside the Sphinx
-# process, which has the chapter reader loaded already, instead of a pre-build command),
-# just before the build reads it, so watching it would build everything twice. After a code
-# edit, only the chapters whose imported modules changed run again (docs/_ext/chapterinputs.py):
-# the saved chapter first, the others in a second build that .cache/deferred-chapters starts.
-# Ignores are paths (or regexes), not globs.
+# sphinx-autobuild watches the source directory (the repository root). The tangled packages
+# (src/micrograd, src/makemore) are ignored: they change only when the build tangles them
+# (-D tangle_on_build=write: inside the Sphinx process, which has the chapter reader loaded
+# already, instead of a pre-build command), just before the build reads them, so watching
+# them would build everything twice; a `make tangle` by hand starts no build. Hand-written
+# src/spelled_out and data/ are watched. .cache/live holds the wheels the build itself makes.
+# After a code edit, only the chapters whose imported modules changed run again
+# (docs/_ext/chapterinputs.py): the saved chapter first, the others in a second build that
+# .cache/deferred-chapters starts. Ignores are paths (or regexes), not globs.
 livehtml: setup tangle
 	$(BIN)/sphinx-autobuild . _build/html --host 127.0.0.1 --port $(LIVE_PORT) \
 		--watch literate --watch docs \
-		--ignore _build --ignore .venv --ignore .git --ignore src --ignore data --ignore tests \
+		--ignore _build --ignore .venv --ignore .git --ignore tests \
+		--ignore src/micrograd --ignore src/makemore --ignore .cache/live \
 		--re-ignore '/(__pycache__|\.pytest_cache|\.ruff_cache|\.hypothesis|\.ipynb_checkpoints)/' \
+		--re-ignore '\.egg-info/' \
 	$(SPHINX_FLAGS) -D tangle_on_build=write -D chapter_inputs_defer=1
 
 # --- checking ----------------------------------------------------------------------------

@@ -110,3 +110,44 @@ def test_an_author_sees_the_edited_chapter_first_and_the_rest_one_build_later():
     assert plan(outdated, {"a/ch1"}, True, defer=True) == (outdated, [])  # never twice
     assert plan(outdated, set(), False, defer=True) == (outdated, [])  # src/ alone changed
     assert plan([], {"a/ch1"}, False, defer=True) == ([], [])
+
+
+class Build:
+    """What Sphinx gives the extension: the app (source dir, settings) and the pages."""
+
+    def __init__(self, root: Path, defer: bool) -> None:
+        config = {"nb_execution_mode": "cache", "chapter_inputs_defer": defer}
+        config["nb_execution_cache_path"] = str(root / "_build" / "cache")
+        self.app = type("App", (), {"srcdir": str(root), "config": type("C", (), config)})()
+        self.env = type("Env", (), {"doc2path": lambda _, d: str(root / f"{d}.md")})()
+        self.env.found_docs = {"literate/a", "literate/b"}
+
+    def run(self, saved: set[str], fails: bool = False) -> tuple[list[str], list[str]]:
+        """Pages read again beyond the saved ones, and pages deferred to the next build."""
+        for cached in ("parse", "module_file", "imports_of", "code_digest"):
+            getattr(chapterinputs, cached).cache_clear()
+        again = chapterinputs._outdated(self.app, self.env, set(), saved, set())
+        chapterinputs._record(self.app, RuntimeError("a cell failed") if fails else None)
+        return again, self.app.env_inputs["deferred"]
+
+
+def test_deferred_chapters_run_in_the_build_that_the_trigger_starts(tmp_path):
+    make_tree(tmp_path)
+    cell = "```{{code-cell}} ipython3\n{}\n```\n"
+    write(tmp_path / "literate/a.md", FRONT + cell.format("from pkg.top import g"))
+    write(tmp_path / "literate/b.md", FRONT + cell.format("from pkg.base import f"))
+    build = Build(tmp_path, defer=True)
+    trigger = tmp_path / chapterinputs.TRIGGER
+    assert build.run({"literate/a", "literate/b"}) == ([], [])
+    write(tmp_path / "src/pkg/base.py", "def f():\n    return 2\n")  # a saves a new f
+    assert build.run({"literate/a"}) == ([], ["literate/b"])  # a now, b next
+    assert trigger.read_text().split() == ["literate/b"]
+    assert build.run(set()) == (["literate/b"], [])  # the build the trigger starts
+    assert build.run(set()) == ([], [])  # and then nothing is left over
+    # A build that fails records nothing: the next one runs whatever it left behind.
+    write(tmp_path / "src/pkg/base.py", "def f():\n    return 3\n")
+    assert build.run({"literate/a"}, fails=True) == ([], ["literate/b"])
+    assert build.run(set()) == (["literate/a", "literate/b"], [])
+    # make html never defers.
+    write(tmp_path / "src/pkg/base.py", "def f():\n    return 4\n")
+    assert Build(tmp_path, defer=False).run({"literate/a"}) == (["literate/b"], [])

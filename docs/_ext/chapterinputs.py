@@ -156,7 +156,8 @@ def plan(
 
     With ``defer``, pages not ``edited`` wait for the next build, unless the last build
     already deferred some (then everything outdated runs, so nothing waits twice) or no
-    page was edited (a change in ``src/`` or ``data/`` alone: nothing to show first).
+    page with code was edited (a change in ``src/`` or ``data/`` alone, or in prose only:
+    nothing to show first).
     """
     if not defer or deferred_last_time or not edited:
         return outdated, []
@@ -196,14 +197,15 @@ def _outdated(app, env, added, changed, removed) -> list[str]:
         if known.get("fingerprint") != new[docname]["fingerprint"]:
             outdated.append(docname)
     defer = bool(app.config.chapter_inputs_defer)
-    rerun, deferred = plan(outdated, added | changed, bool(old.get("deferred")), defer)
+    edited = (added | changed) & set(new)  # pages with code that Sphinx reads anyway
+    rerun, deferred = plan(outdated, edited, bool(old.get("deferred")), defer)
     for docname in deferred:  # still outdated: the next build runs it
         new[docname]["fingerprint"] = old.get(docname, {}).get("fingerprint")
     new["deferred"] = deferred
     if deferred:  # on stderr, not as a log record: -q hides those, -W fails on warnings
         print(
-            f"chapterinputs: {', '.join(sorted(rerun))} first; the next build, right after,"
-            f" re-executes {', '.join(deferred)}, which use what changed",
+            f"chapterinputs: {', '.join(sorted(edited))} first; the next build, right after,"
+            f" re-executes what uses the change: {', '.join(deferred)}",
             file=sys.stderr,
         )
     if rerun and cache_dir.exists():
