@@ -1,8 +1,8 @@
 # Provenance: copied on 2026-12-02 from naive_value.py in the bench folder that the team
 # shares beside the repository (its README offers it as the baseline to copy), so that
 # the book and the benchmarks carry their own textbook engine and read nothing outside
-# the repository. Changes: this note, the module docstring, the `ruff: noqa` line, and
-# `ruff format` whitespace; the code is the original's. It lives in the package (not in
+# the repository. Changes: this note, the module docstring and two class docstrings, the
+# `ruff: noqa` line, and `ruff format` whitespace; the code is the original's. It lives in the package (not in
 # bench/) so that chapter 7, downloaded as a notebook, runs wherever spelled-out is
 # installed. Chapter 7 shows this file and measures every change against it.
 # ruff: noqa: B905
@@ -26,6 +26,8 @@ import random
 
 
 class NaiveValue:
+    """A scalar ``data`` with its gradient ``grad``; each operation returns a new node."""
+
     def __init__(self, data, parents=(), op=""):
         self.data = data
         self.grad = 0.0
@@ -152,6 +154,8 @@ class _NaiveNeuron:
 
 
 class NaiveMLP:
+    """``nouts`` layers of ReLU neurons (the last one linear) on ``nin`` inputs."""
+
     def __init__(self, nin, nouts):
         sizes = [nin] + list(nouts)
         self.layers = [
