@@ -2,9 +2,10 @@
 # shares beside the repository (its README offers it as the baseline to copy), so that
 # the book and the benchmarks carry their own textbook engine and read nothing outside
 # the repository. Changes: this note, the module docstring and two class docstrings, the
-# `ruff: noqa` line, and `ruff format` whitespace; the code is the original's. It lives in the package (not in
-# bench/) so that chapter 7, downloaded as a notebook, runs wherever spelled-out is
-# installed. Chapter 7 shows this file and measures every change against it.
+# `ruff: noqa` line, and `ruff format` whitespace; the code is the original's. It lives
+# in the package (not in bench/) so that chapter 7, downloaded as a notebook, runs
+# wherever spelled-out is installed. Chapter 7 shows this file and measures every change
+# against it.
 # ruff: noqa: B905
 
 """A deliberately plain scalar autograd engine: the textbook baseline of chapter 7.
