@@ -81,7 +81,8 @@ serve:
 # (-D tangle_on_build=write: inside the Sphinx process, which has the chapter reader loaded
 # already, instead of a pre-build command), just before the build reads them, so watching
 # them would build everything twice; a `make tangle` by hand starts no build. Hand-written
-# src/spelled_out and data/ are watched. .cache/live holds the wheels the build itself makes.
+# src/spelled_out and data/ are watched; .cache/live (the wheels the build itself makes) and
+# the tangler's journal are not.
 # After a code edit, only the chapters whose imported modules changed run again
 # (docs/_ext/chapterinputs.py): the saved chapter first, the others in a second build that
 # .cache/deferred-chapters starts. Ignores are paths (or regexes), not globs.
@@ -91,7 +92,7 @@ livehtml: setup tangle
 		--ignore _build --ignore .venv --ignore .git --ignore tests \
 		--ignore src/micrograd --ignore src/makemore --ignore .cache/live \
 		--re-ignore '/(__pycache__|\.pytest_cache|\.ruff_cache|\.hypothesis|\.ipynb_checkpoints)/' \
-		--re-ignore '\.egg-info/' \
+		--re-ignore '\.egg-info/' --re-ignore '/src/\.\.?tangle-journal' \
 	$(SPHINX_FLAGS) -D tangle_on_build=write -D chapter_inputs_defer=1
 
 # --- checking ----------------------------------------------------------------------------

@@ -142,9 +142,12 @@ def test_second_run_writes_nothing_and_check_passes(tmp_path, capsys):
     assert tangle.run(root, check=False) == 0
     target = root / "src/pkg/box.py"
     os.utime(target, (1_000_000, 1_000_000))
+    os.utime(root / "src", (1_000_000, 1_000_000))
     capsys.readouterr()
     assert tangle.run(root, check=False) == 0
     assert target.stat().st_mtime == 1_000_000, "unchanged content must not be rewritten"
+    # Not even a journal comes and goes (make livehtml would see it and build again).
+    assert (root / "src").stat().st_mtime == 1_000_000
     assert capsys.readouterr().out == ""
     assert tangle.run(root, check=True) == 0
 

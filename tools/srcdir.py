@@ -106,6 +106,8 @@ def finish_interrupted(root: Path) -> list[str]:
 
 def write_set(root: Path, changes: list[tuple[Path, str, str]]) -> None:
     """Write every changed module to a temporary file, then rename them all together."""
+    if not changes:  # no journal either: a watcher (make livehtml) would build again
+        return
     src, moves = root / "src", []
     try:
         for path, _current, text in changes:
