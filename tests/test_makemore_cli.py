@@ -109,7 +109,9 @@ def test_bad_inputs_are_refused_with_one_line(tmp_path, capsys):
     refused(capsys, "--context", "30", "-i", FIXTURE, "-o", work, match="needs more than the")
     refused(capsys, "--context", "99999999999999999999", "-o", work, match="below 64", usage=True)
     refused(capsys, "--sample-only", "-o", tmp_path / "nowhere", match="no model file")
-    refused(capsys, "--sample-only", "--test", "-o", work, match="drop --test; to score", **usage)
+    refused(
+        capsys, "--sample-only", "--test", "-o", work, match="drop --test (-i FILE scores", **usage
+    )
     assert not work.exists()  # nothing was written by any refused run
 
 
@@ -235,7 +237,8 @@ def test_modified_kneser_ney_from_the_command_line(tmp_path, capsys):
     assert status == 0 and len(out.splitlines()) == 4
     model, metadata = load_model(tmp_path / "model.pt")
     assert metadata["type"] == "modified-kneser-ney" and model.context == 2
-    assert f"by context length: {[[round(d, 4) for d in t] for t in model.discounts]}" in err
+    for j, level in enumerate(model.discounts):
+        assert f"  context length {j}: {', '.join(f'{d:.4f}' for d in level)}" in err
     status, again, _ = run(capsys, "-o", tmp_path, "--sample-only", "-n", 4)
     assert status == 0 and again == out
     # The fixture's 24 training words are too few for the closed-form discounts.
@@ -255,7 +258,7 @@ def test_sample_only_refuses_the_options_only_training_reads(tmp_path, capsys):
         "--type",
         "net",
         usage=True,
-        match="--sample-only uses the saved model as it is",
+        match="--sample-only trains nothing: drop",
     )
     assert line.endswith("drop --type, --steps")
     for option in ("--force", "--test"):  # what only training reads, flags too
