@@ -92,7 +92,8 @@ def test_discounts_out_of_range_are_refused_not_used():
     # Counts of counts n1..n4 = 1, 1, 1, 5: D3+ = 3 - 4 * (1/3) * 5 / 1 < 0.
     counts = torch.tensor([[1, 2, 3, 4, 4, 4, 4, 4]])
     d1, d2, d3 = modified_discounts(counts)
-    assert d3 < 0
+    assert d3 == pytest.approx(3 - 4 * (1 / 3) * 5 / 1) and d3 < 0
     vocab = Vocab("abcdefg")
+    # Eight copies of the row make the 8 x 8 bigram table: the same ratios, the same D3+.
     with pytest.raises(ValueError, match=r"length 1 come out as \(.*\), outside 0-1, 0-2, 0-3"):
         ModifiedKneserNeyModel(vocab, counts.repeat(8, 1), 1)
